@@ -1,0 +1,3 @@
+from viewer.app import main
+
+raise SystemExit(main())
