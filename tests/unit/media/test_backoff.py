@@ -1,0 +1,36 @@
+"""Reconnect delays: 1 s doubling to a 30 s cap, with jitter, reset after success."""
+
+import random
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from viewer.media.backoff import Backoff
+
+
+def test_delays_double_from_one_second_up_to_thirty():
+    backoff = Backoff(jitter=0)
+    assert [backoff.next_delay() for _ in range(7)] == [1, 2, 4, 8, 16, 30, 30]
+
+
+def test_reset_starts_again_at_one_second():
+    backoff = Backoff(jitter=0)
+    for _ in range(4):
+        backoff.next_delay()
+    backoff.reset()
+    assert backoff.next_delay() == 1
+
+
+@given(st.integers(0, 2**32), st.integers(0, 20))
+def test_jitter_stays_within_twenty_percent_and_under_the_cap(seed, attempts):
+    backoff = Backoff(rng=random.Random(seed))
+    for _ in range(attempts):
+        backoff.next_delay()
+    nominal = min(30.0, 2.0**attempts)
+    delay = backoff.next_delay()
+    assert nominal * 0.8 <= delay <= min(30.0, nominal * 1.2)
+
+
+def test_many_viewers_do_not_retry_in_step():
+    delays = {round(Backoff().next_delay(), 3) for _ in range(50)}
+    assert len(delays) > 10

@@ -1,0 +1,150 @@
+"""Composition root: the command line, where files live, and the wiring of the layers.
+
+``vigil``                 the operator's window
+``vigil --demo``          the window with the built-in demo site playing
+``vigil serve-demo``      only the demo servers, headless, for other clients and scripts
+``vigil --version``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from PySide6.QtWidgets import QApplication
+
+from viewer import __version__
+from viewer.backends.rtsp import RtspBackend, RtspCamera
+from viewer.core.models import CameraRef, Site
+from viewer.demo import serve
+from viewer.demo.footage import DEMO_CAMERAS
+from viewer.demo.site import DemoSiteThread
+from viewer.services.console import Console
+from viewer.services.logs import setup_logging
+from viewer.services.settings import Layout
+from viewer.ui import application
+from viewer.ui.application import until_quit
+from viewer.ui.main_window import MainWindow
+
+log = logging.getLogger("viewer")
+
+DEMO_SITE_ID = "demo"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where Vigil keeps things; each can be moved with an environment variable."""
+
+    config: Path
+    cache: Path
+    logs: Path
+
+    @classmethod
+    def from_environment(cls) -> Paths:
+        def pick(variable: str, default: Path) -> Path:
+            value = os.environ.get(variable)
+            return Path(value) if value else default
+
+        return cls(
+            config=pick("VIGIL_CONFIG_DIR", platformdirs.user_config_path("vigil")),
+            cache=pick("VIGIL_CACHE_DIR", platformdirs.user_cache_path("vigil")),
+            logs=pick("VIGIL_LOG_DIR", platformdirs.user_log_path("vigil")),
+        )
+
+    @property
+    def settings(self) -> Path:
+        return self.config / "settings.json"
+
+    @property
+    def demo_footage(self) -> Path:
+        return self.cache / "demo"
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="vigil", description="One operator console for the cameras of several VMSs."
+    )
+    parser.add_argument("--version", action="version", version=f"vigil {__version__}")
+    parser.add_argument(
+        "--demo", action="store_true", help="start the built-in demo site and play it"
+    )
+    parser.add_argument("--debug", action="store_true", help="log in detail")
+    commands = parser.add_subparsers(dest="command")
+    serve = commands.add_parser(
+        "serve-demo", help="run only the demo servers, headless, until interrupted"
+    )
+    serve.add_argument("--json", action="store_true", help="one JSON object per line")
+    serve.add_argument(
+        "--port-base", type=int, default=None, help="first port to use (default: any free)"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    paths = Paths.from_environment()
+    level = logging.DEBUG if args.debug else logging.INFO
+    log_file = setup_logging(paths.logs, level)
+    log.info("Vigil %s starting; log file %s", __version__, log_file)
+    if args.command == "serve-demo":
+        return serve.run(paths.demo_footage, port_base=args.port_base, json_output=args.json)
+    return application.run(lambda app: _gui_session(app, paths, demo=args.demo))
+
+
+async def _gui_session(app: QApplication, paths: Paths, *, demo: bool) -> int:
+    console = Console(paths.settings)
+    window = MainWindow(console)
+    default_layout = _demo_layout() if demo else Layout()
+    window.restore_session(default_layout)
+    window.show()
+    demo_site = None
+    if demo:
+        demo_site = DemoSiteThread(paths.demo_footage)
+        await asyncio.to_thread(demo_site.start)
+        await console.add_site(demo_backend(demo_site.site.describe()))
+    await console.start()
+    try:
+        await until_quit(app)
+    finally:
+        await console.stop()
+        if demo_site is not None:
+            await asyncio.to_thread(demo_site.stop)
+    return 0
+
+
+def _demo_layout() -> Layout:
+    refs = [CameraRef(DEMO_SITE_ID, camera.id) for camera in DEMO_CAMERAS[:4]]
+    return Layout(grid=2, tiles=list(refs), selected=0)
+
+
+def demo_backend(description: Sequence[dict[str, Any]]) -> RtspBackend:
+    """The demo site's cameras as a plain RTSP site, from what the demo servers describe."""
+    streams = [entry for entry in description if entry["kind"] == "stream"]
+    cameras: dict[str, dict[str, Any]] = {}
+    for entry in streams:
+        cameras.setdefault(entry["camera"], {"name": entry["name"]})[entry["quality"]] = entry
+    password = streams[0]["password"] if streams else None
+    site = Site(id=DEMO_SITE_ID, name="Demo cameras", kind="demo")
+    return RtspBackend(
+        site,
+        [
+            RtspCamera(
+                id=camera_id,
+                name=info["name"],
+                main_url=info["main"]["url"],
+                sub_url=info["sub"]["url"] if "sub" in info else None,
+                user=info["main"]["user"],
+                main_size=(info["main"]["width"], info["main"]["height"]),
+                sub_size=(info["sub"]["width"], info["sub"]["height"]) if "sub" in info else None,
+            )
+            for camera_id, info in cameras.items()
+        ],
+        passwords=lambda _camera_id: password,
+    )

@@ -1,0 +1,76 @@
+"""The one interface every VMS backend implements.
+
+A backend declares what it can do in :class:`Capabilities`; the UI shows only what is
+declared, so an operator never meets a button that cannot work. Backends return
+stream *descriptions*, never frames: turning a description into pictures is the
+media layer's job. Everything a backend raises is a :mod:`viewer.core.errors` type.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from viewer.core.errors import NotSupportedError
+from viewer.core.models import (
+    CameraGroup,
+    Event,
+    PtzCapabilities,
+    Quality,
+    Site,
+    Timeline,
+    TimeSpan,
+)
+from viewer.core.streams import StreamDescription
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    live: bool = True
+    playback: bool = False
+    timeline: bool = False
+    events: bool = False
+    ptz: bool = False
+    presets: bool = False
+    bookmarks: bool = False
+    evidence_lock: bool = False
+    export: bool = False
+    snapshot: bool = False
+    sub_streams: bool = False
+
+
+class Backend(abc.ABC):
+    """One connected site. Instances are owned by a SiteSession in the services layer."""
+
+    site: Site
+    capabilities: Capabilities
+
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Authenticate and start whatever keeps the session alive."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Stop timers and keep-alives and log out where the VMS wants it."""
+
+    @abc.abstractmethod
+    async def camera_tree(self) -> CameraGroup:
+        """The site's groups and cameras, as the VMS arranges them."""
+
+    @abc.abstractmethod
+    async def live(self, camera_id: str, quality: Quality) -> StreamDescription:
+        """How to open the camera's live stream in the given quality."""
+
+    async def playback(self, camera_id: str, at: datetime, speed: float) -> StreamDescription:
+        raise NotSupportedError(f"{self.site.name} has no recordings to play back")
+
+    async def timeline(self, camera_id: str, span: TimeSpan) -> Timeline:
+        raise NotSupportedError(f"{self.site.name} has no timeline")
+
+    def events(self) -> AsyncIterator[Event]:
+        raise NotSupportedError(f"{self.site.name} sends no events")
+
+    async def ptz_capabilities(self, camera_id: str) -> PtzCapabilities:
+        raise NotSupportedError(f"{self.site.name} has no PTZ control")

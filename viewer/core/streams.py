@@ -1,0 +1,66 @@
+"""Rules about streams: which encoding a tile should play, and at what size.
+
+A tile plays the smallest stream that is at least its own size in device pixels, so
+a 4x4 grid decodes sub-streams and a maximised tile the main stream, without the
+operator choosing. Until a stream has been seen its size is assumed from what IP
+cameras typically send (1080p main, 360p sub); the first decoded frame corrects it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from viewer.core.models import Quality, StreamInfo
+from viewer.core.redact import mask_url
+
+ASSUMED_SIZE: Mapping[Quality, tuple[int, int]] = {
+    Quality.MAIN: (1920, 1080),
+    Quality.SUB: (640, 360),
+}
+
+
+def stream_size(stream: StreamInfo) -> tuple[int, int]:
+    if stream.width and stream.height:
+        return stream.width, stream.height
+    return ASSUMED_SIZE[stream.quality]
+
+
+def choose_stream(streams: Sequence[StreamInfo], width: int, height: int) -> StreamInfo:
+    """The smallest stream covering ``width`` x ``height`` pixels, else the largest one."""
+    if not streams:
+        raise ValueError("a camera without streams cannot be played")
+    by_area = sorted(streams, key=lambda s: stream_size(s)[0] * stream_size(s)[1])
+    for stream in by_area:
+        w, h = stream_size(stream)
+        if w >= width and h >= height:
+            return stream
+    return by_area[-1]
+
+
+def fit_inside(width: int, height: int, box_width: int, box_height: int) -> tuple[int, int]:
+    """Largest size with the aspect ratio of ``width`` x ``height`` that fits the box."""
+    if width <= 0 or height <= 0 or box_width <= 0 or box_height <= 0:
+        return 0, 0
+    scale = min(box_width / width, box_height / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+@dataclass(frozen=True)
+class StreamDescription:
+    """What a backend hands the media layer: where the stream is and how to open it.
+
+    ``url`` may carry credentials, so ``repr`` and ``display_url`` mask them.
+    """
+
+    url: str = field(repr=False)
+    options: Mapping[str, str] = field(default_factory=dict)
+    live: bool = True
+    quality: Quality = Quality.MAIN
+
+    @property
+    def display_url(self) -> str:
+        return mask_url(self.url)
+
+    def __repr__(self) -> str:
+        return f"StreamDescription({self.display_url!r}, live={self.live}, quality={self.quality})"

@@ -1,0 +1,57 @@
+"""Scaling and colour conversion of decoded frames, behind one small interface.
+
+On a CPU this is swscale, done once in the decode thread straight to the tile's size
+in device pixels: converting a whole 1080p frame to show it in a 480x270 tile costs
+more than the decode itself. A GPU path (upload the YUV planes, convert in a shader)
+can replace :class:`CpuConverter` without touching anything else.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+import av
+from av.video.reformatter import Interpolation, VideoReformatter
+
+from viewer.media.frames import VideoImage
+
+
+class FrameConverter(Protocol):
+    def convert(self, frame: av.VideoFrame, width: int, height: int, sequence: int) -> VideoImage:
+        """Return ``frame`` as BGRA of exactly ``width`` x ``height`` pixels."""
+        ...
+
+
+class CpuConverter:
+    """swscale on the decode thread, one scaler context reused for every frame.
+
+    AREA when shrinking (clean and 20-30 % cheaper than bicubic), BILINEAR when
+    enlarging; one scaler thread, because a grid has many streams on few cores.
+    """
+
+    def __init__(self) -> None:
+        self._reformatter = VideoReformatter()
+
+    def convert(self, frame: av.VideoFrame, width: int, height: int, sequence: int) -> VideoImage:
+        shrinking = width * height < frame.width * frame.height
+        out = self._reformatter.reformat(
+            frame,
+            width,
+            height,
+            "bgra",
+            interpolation=Interpolation.AREA if shrinking else Interpolation.BILINEAR,
+            threads=1,
+        )
+        plane = out.planes[0]
+        return VideoImage(
+            pixels=memoryview(plane),
+            width=width,
+            height=height,
+            stride=plane.line_size,
+            source_width=frame.width,
+            source_height=frame.height,
+            sequence=sequence,
+            pts=float(frame.time) if frame.time is not None else None,
+            decoded_at=time.monotonic(),
+        )

@@ -1,0 +1,44 @@
+"""How FFmpeg should open each kind of source, and whether we must pace it ourselves.
+
+RTSP is opened over TCP (a lost UDP packet is a smeared picture, and TCP crosses
+firewalls), with probing cut to the minimum: the SDP carries the parameter sets, so
+waiting a second to "analyse" the stream only delays the first picture. Do not add
+``fflags=nobuffer``: it swallowed the first key frame here (docs/pitfalls.md).
+
+A network stream paces itself; a file or an HLS playlist arrives as fast as it can
+be read, so the player holds each frame until its presentation time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from viewer.core.streams import StreamDescription
+
+_SELF_PACED_SCHEMES = {"rtsp", "rtsps", "rtp", "udp", "srt"}
+
+
+@dataclass(frozen=True)
+class OpenPlan:
+    options: Mapping[str, str]
+    paced_by_source: bool
+
+
+def open_plan(description: StreamDescription, read_timeout: float) -> OpenPlan:
+    scheme = urlsplit(description.url).scheme.lower()
+    options: dict[str, str] = {}
+    if scheme in {"rtsp", "rtsps"}:
+        options.update(
+            rtsp_transport="tcp",
+            analyzeduration="0",
+            probesize="32",
+            # FFmpeg's own socket timeout, in microseconds, as a second line of defence.
+            timeout=str(int(read_timeout * 1_000_000)),
+        )
+    elif scheme in {"http", "https"}:
+        options.update(reconnect="1", reconnect_streamed="1", reconnect_delay_max="4")
+    options.update(description.options)
+    paced = description.live and scheme in _SELF_PACED_SCHEMES
+    return OpenPlan(options=options, paced_by_source=paced)

@@ -1,0 +1,166 @@
+"""What one tile shows: a camera, in the stream that suits the tile, without black gaps.
+
+The tile tells the view its size in device pixels; the view plays the smallest stream
+that covers it (core.streams.choose_stream). Switching streams, as when a tile is
+maximised, opens the new stream beside the old one and lets go of the old one only
+when the new one has produced its first picture, so the operator never sees black.
+
+Callbacks: ``poke`` is called from decode threads when a frame or a state change
+waits; it must be thread-safe (the UI passes a Qt signal's ``emit``). Everything else
+runs on the event loop's thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from viewer.core.errors import NotFoundError, VigilError
+from viewer.core.models import CameraRef, Quality
+from viewer.core.streams import choose_stream
+from viewer.media.frames import VideoImage
+from viewer.media.player import Subscription
+from viewer.media.state import PlayerState, StateInfo
+from viewer.services.directory import Directory
+from viewer.services.players import PlayerHub
+
+log = logging.getLogger(__name__)
+
+
+class _Feed:
+    """A subscription and the quality it was opened for."""
+
+    def __init__(self, subscription: Subscription, quality: Quality) -> None:
+        self.subscription = subscription
+        self.quality = quality
+        self.seen_picture = False
+
+    def close(self) -> None:
+        self.subscription.close()
+
+
+class CameraView:
+    def __init__(
+        self, directory: Directory, hub: PlayerHub, ref: CameraRef, poke: Callable[[], None]
+    ) -> None:
+        self.ref = ref
+        self._directory = directory
+        self._hub = hub
+        self._poke = poke
+        self._box = (0, 0)
+        self._active: _Feed | None = None
+        self._pending: _Feed | None = None
+        self._error: VigilError | None = None
+        self._suspended = False
+        self._closed = False
+        self._refused: set[Quality] = set()
+
+    @property
+    def quality(self) -> Quality | None:
+        """The quality being shown, or being opened when nothing shows yet."""
+        feed = self._active or self._pending
+        return feed.quality if feed else None
+
+    @property
+    def state(self) -> StateInfo:
+        if self._error is not None:
+            return StateInfo(PlayerState.FAILED, self._error)
+        feed = self._active or self._pending
+        if feed is None:
+            return StateInfo(PlayerState.STOPPED if self._suspended else PlayerState.CONNECTING)
+        return feed.subscription.state
+
+    async def set_box(self, width: int, height: int) -> None:
+        """The tile's video area in device pixels changed: maybe switch stream."""
+        self._box = (width, height)
+        if self._suspended or self._closed or width <= 0 or height <= 0:
+            return
+        camera = self._directory.camera(self.ref)
+        if camera is None:
+            if self._directory.is_ready(self.ref.site_id):
+                self._fail(NotFoundError(f"camera {self.ref} is not in any connected site"))
+            # Otherwise the site is still connecting: the grid retries when it is up.
+            return
+        streams = [s for s in camera.streams if s.quality not in self._refused] or camera.streams
+        wanted = choose_stream(streams, width, height).quality
+        for feed in (self._active, self._pending):
+            if feed is not None:
+                feed.subscription.set_box(width, height)
+        current = self._pending or self._active
+        if current is not None and current.quality is wanted:
+            return
+        await self._open(wanted)
+
+    async def _open(self, quality: Quality) -> None:
+        try:
+            description = await self._directory.live(self.ref, quality)
+        except VigilError as exc:
+            self._fail(exc)
+            return
+        if self._suspended or self._closed:
+            return
+        subscription = self._hub.subscribe(description, self._poke, lambda _info: self._poke())
+        subscription.set_box(*self._box)
+        if self._pending is not None:
+            self._pending.close()
+        self._pending = _Feed(subscription, quality)
+        self._error = None
+        self._poke()
+
+    def take(self) -> VideoImage | None:
+        """The newest picture to paint, if one arrived since the last call."""
+        pending = self._pending
+        if pending is not None:
+            image = pending.subscription.take()
+            if image is not None:
+                self._promote(pending)
+                return self._seen(pending, image)
+            if self._active is not None and pending.subscription.state.state is PlayerState.FAILED:
+                # The other stream cannot be had (say, the main stream needs rights the
+                # sub-stream does not): stay on what works.
+                log.info("%s: staying on %s stream", self.ref, self._active.quality)
+                self._refused.add(pending.quality)
+                pending.close()
+                self._pending = None
+        if self._active is None:
+            return None
+        image = self._active.subscription.take()
+        return None if image is None else self._seen(self._active, image)
+
+    def _promote(self, feed: _Feed) -> None:
+        if self._active is not None:
+            self._active.close()
+        self._active, self._pending = feed, None
+
+    def _seen(self, feed: _Feed, image: VideoImage) -> VideoImage:
+        if not feed.seen_picture:
+            feed.seen_picture = True
+            self._directory.learn_size(
+                self.ref, feed.quality, image.source_width, image.source_height
+            )
+        return image
+
+    def _fail(self, error: VigilError) -> None:
+        self._error = error
+        self._poke()
+
+    def suspend(self) -> None:
+        """The tile is hidden: stop decoding, keep the place and size."""
+        self._suspended = True
+        self._release()
+
+    async def resume(self) -> None:
+        if not self._suspended or self._closed:
+            return
+        self._suspended = False
+        await self.set_box(*self._box)
+
+    def close(self) -> None:
+        self._closed = True
+        self._release()
+
+    def _release(self) -> None:
+        for feed in (self._active, self._pending):
+            if feed is not None:
+                feed.close()
+        self._active = self._pending = None

@@ -1,0 +1,135 @@
+"""Every connected site and its cameras, as one directory the UI can browse.
+
+A :class:`SiteSession` owns one backend: it opens it, keeps its camera tree, and
+remembers why it failed so the tree can show the problem on the site's node. The
+:class:`Directory` answers "which camera is this reference" and "how do I play it"
+across sites, and learns the real sizes of streams as they are decoded, so the
+choice between main and sub-stream improves once a stream has been seen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from enum import StrEnum
+
+from viewer.backends.base import Backend
+from viewer.core.errors import NotFoundError, VigilError
+from viewer.core.models import Camera, CameraGroup, CameraRef, Quality, Site
+from viewer.core.streams import StreamDescription
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[], None]
+
+
+class SiteStatus(StrEnum):
+    CONNECTING = "connecting"
+    ONLINE = "online"
+    FAILED = "failed"
+
+
+class SiteSession:
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.status = SiteStatus.CONNECTING
+        self.error: VigilError | None = None
+        self.tree = CameraGroup(id=backend.site.id, name=backend.site.name)
+
+    @property
+    def site(self) -> Site:
+        return self.backend.site
+
+    async def open(self) -> None:
+        try:
+            await self.backend.open()
+            self.tree = await self.backend.camera_tree()
+        except VigilError as exc:
+            log.warning("site %s: %s", self.site.name, exc)
+            self.status, self.error = SiteStatus.FAILED, exc
+            return
+        self.status, self.error = SiteStatus.ONLINE, None
+
+    async def refresh(self) -> None:
+        """Re-read the camera tree after a change (a camera added, renamed, removed)."""
+        try:
+            self.tree = await self.backend.camera_tree()
+        except VigilError as exc:
+            self.status, self.error = SiteStatus.FAILED, exc
+
+    async def close(self) -> None:
+        try:
+            await self.backend.close()
+        except VigilError as exc:
+            log.info("site %s did not close cleanly: %s", self.site.name, exc)
+
+
+class Directory:
+    def __init__(self) -> None:
+        self._sessions: dict[str, SiteSession] = {}
+        self._learned: dict[tuple[CameraRef, Quality], tuple[int, int]] = {}
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> None:
+        """``listener`` is called (on the event loop) whenever sites or cameras change."""
+        self._listeners.append(listener)
+
+    def changed(self) -> None:
+        for listener in self._listeners:
+            listener()
+
+    @property
+    def sessions(self) -> tuple[SiteSession, ...]:
+        return tuple(self._sessions.values())
+
+    def session(self, site_id: str) -> SiteSession | None:
+        return self._sessions.get(site_id)
+
+    async def add(self, session: SiteSession) -> None:
+        self._sessions[session.site.id] = session
+        self.changed()
+        await session.open()
+        self.changed()
+
+    async def refresh(self, site_id: str) -> None:
+        session = self._sessions.get(site_id)
+        if session is not None:
+            await session.refresh()
+            self.changed()
+
+    async def close(self) -> None:
+        for session in self._sessions.values():
+            await session.close()
+
+    def is_ready(self, site_id: str) -> bool:
+        """Whether the site has finished connecting (successfully or not)."""
+        session = self._sessions.get(site_id)
+        return session is not None and session.status is not SiteStatus.CONNECTING
+
+    def camera(self, ref: CameraRef) -> Camera | None:
+        session = self._sessions.get(ref.site_id)
+        if session is None:
+            return None
+        for camera in session.tree.all_cameras():
+            if camera.ref == ref:
+                return self._with_learned_sizes(camera)
+        return None
+
+    async def live(self, ref: CameraRef, quality: Quality) -> StreamDescription:
+        session = self._sessions.get(ref.site_id)
+        if session is None:
+            raise NotFoundError(f"no site {ref.site_id!r} is connected")
+        return await session.backend.live(ref.camera_id, quality)
+
+    def learn_size(self, ref: CameraRef, quality: Quality, width: int, height: int) -> None:
+        self._learned[(ref, quality)] = (width, height)
+
+    def _with_learned_sizes(self, camera: Camera) -> Camera:
+        streams = tuple(
+            replace(stream, width=size[0], height=size[1])
+            if (size := self._learned.get((camera.ref, stream.quality)))
+            else stream
+            for stream in camera.streams
+        )
+        return replace(camera, streams=streams)

@@ -1,0 +1,92 @@
+"""The operator's own RTSP cameras, added by URL: the "Cameras" site.
+
+Adding a camera writes the settings file at once (so a crash cannot lose it) and
+puts the password in the secret store, never in the settings.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from viewer.backends.rtsp import RtspBackend, RtspCamera, split_credentials
+from viewer.core.models import CameraRef, Site
+from viewer.services.directory import Directory, SiteSession
+from viewer.services.secrets import SecretStore
+from viewer.services.settings import Settings, SettingsStore
+
+SITE = Site(id="cameras", name="Cameras", kind="rtsp")
+
+
+def secret_key(camera_id: str) -> str:
+    return f"{SITE.id}/{camera_id}"
+
+
+class LocalCameras:
+    def __init__(
+        self,
+        settings: Settings,
+        store: SettingsStore,
+        secrets: SecretStore,
+        directory: Directory,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._secrets = secrets
+        self._directory = directory
+        self.backend = RtspBackend(
+            SITE, settings.cameras, lambda camera_id: secrets.cached(secret_key(camera_id))
+        )
+
+    async def start(self) -> None:
+        await self._secrets.load([secret_key(c.id) for c in self._settings.cameras if c.user])
+        await self._directory.add(SiteSession(self.backend))
+
+    def missing_passwords(self) -> list[RtspCamera]:
+        """Cameras with a user whose password this session does not have."""
+        return [
+            c
+            for c in self._settings.cameras
+            if c.user and not self._secrets.cached(secret_key(c.id))
+        ]
+
+    async def add(
+        self,
+        name: str,
+        main_url: str,
+        sub_url: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+    ) -> CameraRef:
+        """Validate and store a camera; credentials typed into a URL are taken out of it.
+
+        Raises InvalidInputError naming ``main_url`` or ``sub_url`` when a URL is unusable.
+        """
+        main = split_credentials(main_url, "main_url")
+        sub = split_credentials(sub_url, "sub_url") if sub_url and sub_url.strip() else None
+        user = (user or "").strip() or main.user or (sub.user if sub else None)
+        password = password or main.password or (sub.password if sub else None)
+        camera = RtspCamera(
+            id=uuid.uuid4().hex[:12],
+            name=name.strip() or main.url,
+            main_url=main.url,
+            sub_url=sub.url if sub else None,
+            user=user,
+        )
+        if user and password:
+            await self._secrets.set(secret_key(camera.id), password)
+        self._settings.cameras.append(camera)
+        await self._apply()
+        return CameraRef(SITE.id, camera.id)
+
+    async def set_password(self, camera_id: str, password: str) -> None:
+        await self._secrets.set(secret_key(camera_id), password)
+
+    async def remove(self, camera_id: str) -> None:
+        self._settings.cameras = [c for c in self._settings.cameras if c.id != camera_id]
+        await self._secrets.delete(secret_key(camera_id))
+        await self._apply()
+
+    async def _apply(self) -> None:
+        self._store.save(self._settings)
+        self.backend.set_cameras(self._settings.cameras)
+        await self._directory.refresh(SITE.id)

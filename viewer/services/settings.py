@@ -1,0 +1,190 @@
+"""The operator's non-secret settings: sites, cameras added by URL, layout, window.
+
+One JSON file in the platform config directory, written atomically (temp file, then
+rename) so a crash mid-write leaves the previous version intact. A file that cannot
+be read is moved aside, never overwritten, and the problem is reported: whatever the
+operator saved can still be recovered by hand. Passwords are never in here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from viewer.backends.rtsp import RtspCamera
+from viewer.core.errors import SettingsError
+from viewer.core.models import CameraRef
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+GRID_SIZES = (1, 2, 3, 4, 5, 6, 8)
+
+
+@dataclass
+class Layout:
+    grid: int = 2
+    tiles: list[CameraRef | None] = field(default_factory=list)
+    selected: int = 0
+
+
+@dataclass
+class Settings:
+    cameras: list[RtspCamera] = field(default_factory=list)
+    layout: Layout | None = None
+    """``None`` until the operator has had a layout: the app then picks a first one."""
+    window_geometry: str | None = None
+    window_state: str | None = None
+
+
+class SettingsStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> Settings:
+        """The saved settings, or defaults; raises SettingsError after moving a bad file aside.
+
+        The caller shows the error and carries on with defaults.
+        """
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return Settings()
+        except OSError as exc:
+            raise SettingsError(f"cannot read {self.path}: {exc.strerror}") from None
+        try:
+            return settings_from_json(json.loads(text))
+        except ValueError as exc:
+            kept = self.path.with_name(
+                f"{self.path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}"
+            )
+            os.replace(self.path, kept)
+            raise SettingsError(
+                f"settings could not be read ({exc}); the file was kept as {kept}"
+            ) from None
+
+    def save(self, settings: Settings) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = json.dumps(settings_to_json(settings), indent=2, ensure_ascii=False)
+        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def settings_to_json(settings: Settings) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "version": FORMAT_VERSION,
+        "sites": [
+            {
+                "id": "cameras",
+                "kind": "rtsp",
+                "cameras": [
+                    {
+                        "id": c.id,
+                        "name": c.name,
+                        "main_url": c.main_url,
+                        "sub_url": c.sub_url,
+                        "user": c.user,
+                    }
+                    for c in settings.cameras
+                ],
+            }
+        ],
+        "window": {"geometry": settings.window_geometry, "state": settings.window_state},
+    }
+    if settings.layout is not None:
+        out["layout"] = {
+            "grid": settings.layout.grid,
+            "selected": settings.layout.selected,
+            "tiles": [
+                None if ref is None else {"site": ref.site_id, "camera": ref.camera_id}
+                for ref in settings.layout.tiles
+            ],
+        }
+    return out
+
+
+def _object(value: object, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{what} must be an object")
+    return value
+
+
+def _list(value: object, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError(f"{what} must be a list")
+    return value
+
+
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be text")
+    return value
+
+
+def _optional_text(value: object, what: str) -> str | None:
+    return None if value is None else _text(value, what)
+
+
+def settings_from_json(data: object) -> Settings:
+    """Parse the settings file; any shape it does not expect raises ValueError."""
+    top = _object(data, "the settings file")
+    version = top.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
+        raise ValueError(f"unknown settings version {version!r}")
+    settings = Settings()
+    for entry in _list(top.get("sites", []), "sites"):
+        site = _object(entry, "a site")
+        if site.get("kind") == "rtsp":
+            cameras = _list(site.get("cameras", []), "cameras")
+            settings.cameras = [_camera_from_json(_object(c, "a camera")) for c in cameras]
+    window = _object(top.get("window") or {}, "window")
+    settings.window_geometry = _optional_text(window.get("geometry"), "window geometry")
+    settings.window_state = _optional_text(window.get("state"), "window state")
+    if "layout" in top:
+        settings.layout = _layout_from_json(_object(top["layout"], "layout"))
+    return settings
+
+
+def _camera_from_json(data: dict[str, Any]) -> RtspCamera:
+    return RtspCamera(
+        id=_text(data.get("id"), "camera id"),
+        name=_text(data.get("name"), "camera name"),
+        main_url=_text(data.get("main_url"), "main URL"),
+        sub_url=_optional_text(data.get("sub_url"), "sub-stream URL"),
+        user=_optional_text(data.get("user"), "user"),
+    )
+
+
+def _layout_from_json(data: dict[str, Any]) -> Layout:
+    grid = data.get("grid", 2)
+    if grid not in GRID_SIZES or isinstance(grid, bool):
+        raise ValueError(f"grid size {grid!r} is not one of {GRID_SIZES}")
+    tiles: list[CameraRef | None] = []
+    for entry in _list(data.get("tiles", []), "tiles")[: grid * grid]:
+        if entry is None:
+            tiles.append(None)
+        else:
+            tile = _object(entry, "a tile")
+            tiles.append(
+                CameraRef(
+                    _text(tile.get("site"), "tile site"), _text(tile.get("camera"), "tile camera")
+                )
+            )
+    selected = data.get("selected", 0)
+    if not isinstance(selected, int) or not 0 <= selected < grid * grid:
+        selected = 0
+    return Layout(grid=grid, tiles=tiles, selected=selected)

@@ -1,0 +1,36 @@
+"""The Qt application and the asyncio loop it drives (qasync).
+
+All control-plane I/O runs as coroutines on the Qt main thread through qasync, so a
+slow server never freezes the window and widgets never need locks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import qasync
+from PySide6.QtWidgets import QApplication
+
+
+def run(session: Callable[[QApplication], Coroutine[Any, Any, int]]) -> int:
+    """Run ``session(app)`` on a qasync loop until it returns; its result is the exit code."""
+    app = QApplication.instance() or QApplication(["vigil"])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Vigil")
+    app.setOrganizationName("Vigil")
+    app.setQuitOnLastWindowClosed(True)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        exit_code: int = loop.run_until_complete(session(app))
+        return exit_code
+
+
+async def until_quit(app: QApplication) -> None:
+    """Wait until the last window closes or the application is told to quit."""
+    quitting = asyncio.Event()
+    app.aboutToQuit.connect(quitting.set)
+    app.lastWindowClosed.connect(quitting.set)
+    await quitting.wait()

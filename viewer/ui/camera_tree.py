@@ -1,0 +1,169 @@
+"""The camera tree: sites, groups and cameras, with a filter box and live status.
+
+Built from the services' Directory each time it changes. Cameras can be dragged onto
+a tile or double-clicked into the selected one. A site that failed to connect says
+why on its own node; a camera on screen shows the state of its stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import (
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeView, QVBoxLayout, QWidget
+
+from viewer.core.models import Camera, CameraGroup, CameraRef
+from viewer.media.state import PlayerState, StateInfo
+from viewer.services.directory import Directory, SiteSession, SiteStatus
+from viewer.ui.dragdrop import camera_mime
+from viewer.ui.wording import detail_text, problem
+
+CAMERA_ROLE = Qt.ItemDataRole.UserRole + 1
+SITE_ROLE = Qt.ItemDataRole.UserRole + 2
+
+STATE_COLOURS = {
+    PlayerState.PLAYING: QColor(34, 197, 94),
+    PlayerState.CONNECTING: QColor(234, 179, 8),
+    PlayerState.STALLED: QColor(234, 179, 8),
+    PlayerState.RECONNECTING: QColor(249, 115, 22),
+    PlayerState.FAILED: QColor(239, 68, 68),
+}
+
+
+class CameraModel(QStandardItemModel):
+    """Items carry a CameraRef; dragging one carries the camera to a tile."""
+
+    def mimeTypes(self) -> list[str]:
+        return ["application/x-vigil-camera"]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        for index in indexes:
+            ref = index.data(CAMERA_ROLE)
+            if isinstance(ref, CameraRef):
+                return camera_mime(ref)
+        return QMimeData()
+
+
+class CameraFilter(QSortFilterProxyModel):
+    """Keeps cameras whose name contains the text, with the sites and groups above them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setRecursiveFilteringEnabled(True)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def filterAcceptsRow(
+        self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
+    ) -> bool:
+        index = self.sourceModel().index(source_row, 0, source_parent)
+        if not isinstance(index.data(CAMERA_ROLE), CameraRef):
+            # Sites and groups stay only for the cameras that match below them.
+            return not self.filterRegularExpression().pattern()
+        return super().filterAcceptsRow(source_row, source_parent)
+
+
+class CameraTree(QWidget):
+    camera_activated = Signal(object)
+    """A CameraRef the operator double-clicked or pressed Enter on."""
+
+    def __init__(self, directory: Directory, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._directory = directory
+        self._states: dict[CameraRef, StateInfo] = {}
+        self._items: dict[CameraRef, list[QStandardItem]] = {}
+        self.model = CameraModel(self)
+        self.proxy = CameraFilter()
+        self.proxy.setSourceModel(self.model)
+        self.filter = QLineEdit(self)
+        self.filter.setPlaceholderText("Filter cameras")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._filter_changed)
+        self.view = QTreeView(self)
+        self.view.setModel(self.proxy)
+        self.view.setHeaderHidden(True)
+        self.view.setDragEnabled(True)
+        self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.activated.connect(self._activated)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.view)
+        directory.subscribe(self.rebuild)
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        self.model.clear()
+        self._items.clear()
+        for session in self._directory.sessions:
+            self.model.appendRow(self._site_item(session))
+        self.view.expandAll()
+
+    def set_camera_state(self, ref: CameraRef, info: StateInfo) -> None:
+        self._states[ref] = info
+        for item in self._items.get(ref, []):
+            self._paint_camera(item, info)
+
+    def camera_index(self, ref: CameraRef) -> QModelIndex:
+        """The view's index of ``ref`` (first occurrence), for tests and keyboard focus."""
+        for item in self._items.get(ref, []):
+            return self.proxy.mapFromSource(item.index())
+        return QModelIndex()
+
+    def _site_item(self, session: SiteSession) -> QStandardItem:
+        item = QStandardItem(session.site.name)
+        item.setData(session.site.id, SITE_ROLE)
+        item.setDragEnabled(False)
+        font = item.font()
+        font.setBold(True)
+        item.setFont(font)
+        if session.status is SiteStatus.FAILED:
+            item.setText(f"{session.site.name} – {problem(session.error)}")
+            item.setForeground(QBrush(STATE_COLOURS[PlayerState.FAILED]))
+            item.setToolTip(str(session.error))
+        elif session.status is SiteStatus.CONNECTING:
+            item.setText(f"{session.site.name} – connecting…")
+        self._add_group(item, session.tree)
+        return item
+
+    def _add_group(self, parent: QStandardItem, group: CameraGroup) -> None:
+        for child in group.groups:
+            item = QStandardItem(child.name)
+            item.setDragEnabled(False)
+            self._add_group(item, child)
+            parent.appendRow(item)
+        for camera in group.cameras:
+            parent.appendRow(self._camera_item(camera))
+
+    def _camera_item(self, camera: Camera) -> QStandardItem:
+        item = QStandardItem(camera.name)
+        item.setData(camera.ref, CAMERA_ROLE)
+        item.setDragEnabled(True)
+        self._items.setdefault(camera.ref, []).append(item)
+        state = self._states.get(camera.ref)
+        if state is not None:
+            self._paint_camera(item, state)
+        return item
+
+    def _paint_camera(self, item: QStandardItem, info: StateInfo) -> None:
+        colour = STATE_COLOURS.get(info.state)
+        item.setForeground(QBrush(colour) if colour else QBrush())
+        item.setToolTip(detail_text(info))
+
+    def _filter_changed(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text.strip())
+        self.view.expandAll()
+
+    def _activated(self, index: QModelIndex) -> None:
+        ref = index.data(CAMERA_ROLE)
+        if isinstance(ref, CameraRef):
+            self.camera_activated.emit(ref)

@@ -1,0 +1,211 @@
+"""The operator's window: camera tree on the left, video grid in the middle.
+
+Keys: 1-6 and 8 pick the grid size, Enter maximises the selected tile and Escape
+restores it, Delete empties the selected tile, Ctrl+F jumps to the camera filter,
+Ctrl+N adds a camera.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QPoint, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QToolBar,
+    QWidget,
+)
+
+from viewer import __version__
+from viewer.core.models import CameraRef
+from viewer.media.state import StateInfo
+from viewer.services.console import Console
+from viewer.services.local_cameras import SITE as LOCAL_SITE
+from viewer.services.settings import GRID_SIZES, Layout
+from viewer.ui.add_camera_dialog import AddCameraDialog
+from viewer.ui.camera_tree import CAMERA_ROLE, CameraTree
+from viewer.ui.tasks import spawn
+from viewer.ui.video_grid import VideoGrid
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, console: Console, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.console = console
+        self.setWindowTitle("Vigil")
+        self.setObjectName("MainWindow")
+        self.grid = VideoGrid(console, self)
+        self.setCentralWidget(self.grid)
+        self.tree = CameraTree(console.directory, self)
+        dock = QDockWidget("Cameras", self)
+        dock.setObjectName("CameraDock")
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        dock.setWidget(self.tree)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self._build_toolbar()
+        self._build_status_bar()
+        self.tree.camera_activated.connect(self.grid.assign_to_selected)
+        self.tree.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.view.customContextMenuRequested.connect(self._tree_menu)
+        self.grid.camera_state_changed.connect(self._camera_state_changed)
+        self.grid.layout_changed.connect(self._layout_changed)
+        self.grid.maximised_changed.connect(self._sync_grid_actions)
+        self._layout_ready = False
+
+    # -- building -----------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Layout", self)
+        toolbar.setObjectName("LayoutToolbar")
+        toolbar.setMovable(False)
+        self.addToolBar(toolbar)
+        self.grid_actions = QActionGroup(self)
+        self.grid_actions.setExclusive(True)
+        for size in GRID_SIZES:
+            action = QAction(f"{size}×{size}", self, checkable=True)
+            action.setShortcut(QKeySequence(str(size)))
+            action.setToolTip(f"Show {size * size} tiles ({size})")
+            action.setData(size)
+            action.triggered.connect(lambda _checked=False, s=size: self.set_grid(s))
+            self.grid_actions.addAction(action)
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        self.add_camera_action = QAction("Add camera…", self)
+        self.add_camera_action.setShortcut(QKeySequence("Ctrl+N"))
+        self.add_camera_action.triggered.connect(self.add_camera)
+        toolbar.addAction(self.add_camera_action)
+        for key, slot in (
+            ("Return", self._maximise_selected),
+            ("Escape", self.grid.restore),
+            ("Delete", self._clear_selected),
+            ("Ctrl+F", self._focus_filter),
+        ):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(slot)
+            self.addAction(action)
+        self._sync_grid_actions()
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.stream_summary = QLabel(self)
+        bar.addPermanentWidget(self.stream_summary)
+        version = QLabel(f"Vigil {__version__}", self)
+        bar.addPermanentWidget(version)
+        if not self.console.secrets.persistent:
+            bar.addPermanentWidget(
+                QLabel("No system keyring: passwords are kept for this session only", self)
+            )
+        if self.console.settings_problem is not None:
+            bar.showMessage(str(self.console.settings_problem))
+        self._summary_timer = QTimer(self, interval=2000)
+        self._summary_timer.timeout.connect(self._update_summary)
+        self._summary_timer.start()
+
+    # -- layout and settings ---------------------------------------------------------------
+
+    def restore_session(self, default_layout: Layout) -> None:
+        """Bring back geometry, dock and grid as the operator left them."""
+        settings = self.console.settings
+        if settings.window_geometry:
+            self.restoreGeometry(QByteArray.fromBase64(settings.window_geometry.encode()))
+        else:
+            self.resize(1280, 800)
+        if settings.window_state:
+            self.restoreState(QByteArray.fromBase64(settings.window_state.encode()))
+        self.grid.apply_layout(settings.layout or default_layout)
+        self._layout_ready = True
+        self._layout_changed()
+        missing = self.console.local_cameras.missing_passwords()
+        if missing:
+            names = ", ".join(c.name for c in missing)
+            self.statusBar().showMessage(
+                f"Passwords needed for {names}: right-click the camera › Enter password"
+            )
+
+    def set_grid(self, size: int) -> None:
+        self.grid.set_grid(size)
+        self._sync_grid_actions()
+
+    def _sync_grid_actions(self) -> None:
+        for action in self.grid_actions.actions():
+            action.setChecked(action.data() == self.grid.grid_size)
+
+    def _layout_changed(self) -> None:
+        if self._layout_ready:
+            self.console.save_layout(self.grid.layout_settings())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.console.save_window(
+            bytes(self.saveGeometry().toBase64().data()).decode(),
+            bytes(self.saveState().toBase64().data()).decode(),
+        )
+        for tile in self.grid.tiles:
+            tile.show_camera(None)
+        super().closeEvent(event)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def add_camera(self) -> None:
+        dialog = AddCameraDialog(
+            self.console.local_cameras, self.console.secrets.persistent, parent=self
+        )
+        dialog.accepted.connect(lambda: self._camera_added(dialog.added))
+        dialog.open()
+
+    def _camera_added(self, ref: CameraRef | None) -> None:
+        if ref is not None:
+            self.statusBar().showMessage("Camera added", 4000)
+
+    def _maximise_selected(self) -> None:
+        self.grid.toggle_maximise(self.grid.selected)
+
+    def _clear_selected(self) -> None:
+        self.grid.assign(self.grid.selected, None)
+
+    def _focus_filter(self) -> None:
+        self.tree.filter.setFocus()
+        self.tree.filter.selectAll()
+
+    def _camera_state_changed(self, ref: CameraRef, info: StateInfo) -> None:
+        self.tree.set_camera_state(ref, info)
+
+    def _update_summary(self) -> None:
+        players = self.console.hub.players()
+        fps = sum(p.statistics().fps for p in players)
+        self.stream_summary.setText(f"{len(players)} streams, {fps:.0f} frames/s decoded")
+
+    def _tree_menu(self, position: QPoint) -> None:
+        index = self.tree.view.indexAt(position)
+        ref = index.data(CAMERA_ROLE)
+        if not isinstance(ref, CameraRef):
+            return
+        menu = QMenu(self)
+        menu.addAction("Show in selected tile", lambda: self.grid.assign_to_selected(ref))
+        if ref.site_id == LOCAL_SITE.id:
+            menu.addAction("Enter password…", lambda: self._ask_password(ref))
+            menu.addAction("Remove camera", lambda: spawn(self._remove_camera(ref)))
+        menu.popup(self.tree.view.viewport().mapToGlobal(position))
+
+    def _ask_password(self, ref: CameraRef) -> None:
+        camera = self.console.directory.camera(ref)
+        name = camera.name if camera else str(ref)
+        password, ok = QInputDialog.getText(
+            self, "Camera password", f"Password for {name}", QLineEdit.EchoMode.Password
+        )
+        if ok and password:
+            spawn(self._set_password(ref, password))
+
+    async def _set_password(self, ref: CameraRef, password: str) -> None:
+        await self.console.local_cameras.set_password(ref.camera_id, password)
+        self.grid.reload_camera(ref)
+
+    async def _remove_camera(self, ref: CameraRef) -> None:
+        for tile in self.grid.tiles:
+            if tile.camera == ref:
+                self.grid.assign(tile.index, None)
+        await self.console.local_cameras.remove(ref.camera_id)

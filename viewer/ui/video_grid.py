@@ -1,0 +1,227 @@
+"""The grid of tiles: which camera is where, which tile is selected or maximised.
+
+Tiles are placed by hand rather than by a QGridLayout so that maximising one is just
+a geometry change: the tile keeps its stream (and its last picture) while it grows,
+and the others are hidden, which stops their decoding.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, Signal
+from PySide6.QtGui import QPalette, QResizeEvent
+from PySide6.QtWidgets import QWidget
+
+from viewer.core.models import CameraRef
+from viewer.media.state import StateInfo
+from viewer.services.camera_view import CameraView
+from viewer.services.console import Console
+from viewer.services.settings import GRID_SIZES, Layout
+from viewer.ui.video_tile import BACKGROUND, VideoTile
+
+SPACING = 2
+MAX_TILES = max(GRID_SIZES) ** 2
+
+
+class VideoGrid(QWidget):
+    layout_changed = Signal()
+    camera_state_changed = Signal(object, object)
+    """(CameraRef, StateInfo) of a tile whose stream changed state."""
+    maximised_changed = Signal()
+
+    def __init__(self, console: Console, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._console = console
+        self._size = 0
+        self._tiles: list[VideoTile] = []
+        # Cameras of tiles beyond the current grid are remembered for the session, so
+        # going from 4x4 to 2x2 and back does not lose them.
+        self._assignments: list[CameraRef | None] = [None] * MAX_TILES
+        self._selected = 0
+        self._maximised: int | None = None
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, BACKGROUND.darker(150))
+        self.setPalette(palette)
+        self.setAutoFillBackground(True)
+        self.set_grid(2)
+        console.directory.subscribe(self._directory_changed)
+
+    # -- queries ----------------------------------------------------------------------
+
+    @property
+    def grid_size(self) -> int:
+        return self._size
+
+    @property
+    def tiles(self) -> list[VideoTile]:
+        return list(self._tiles)
+
+    @property
+    def selected(self) -> int:
+        return self._selected
+
+    @property
+    def maximised(self) -> int | None:
+        return self._maximised
+
+    def layout_settings(self) -> Layout:
+        count = self._size * self._size
+        return Layout(grid=self._size, tiles=self._assignments[:count], selected=self._selected)
+
+    # -- changes ------------------------------------------------------------------------
+
+    def apply_layout(self, layout: Layout) -> None:
+        self._assignments = [None] * MAX_TILES
+        self._assignments[: len(layout.tiles)] = layout.tiles
+        self.set_grid(layout.grid)
+        for tile in self._tiles:
+            self._load_tile(tile)
+        self.select(layout.selected)
+
+    def set_grid(self, size: int) -> None:
+        if size not in GRID_SIZES:
+            raise ValueError(f"grid size must be one of {GRID_SIZES}")
+        if size == self._size:
+            return
+        self.restore()
+        count = size * size
+        while len(self._tiles) > count:
+            self._tiles.pop().close()
+        while len(self._tiles) < count:
+            tile = VideoTile(len(self._tiles), self)
+            tile.selected.connect(self.select)
+            tile.maximise_requested.connect(self.toggle_maximise)
+            tile.camera_dropped.connect(self._dropped)
+            tile.state_changed.connect(self._tile_state_changed)
+            self._tiles.append(tile)
+            self._load_tile(tile)
+        self._size = size
+        self._selected = min(self._selected, count - 1)
+        self._place_tiles()
+        for tile in self._tiles:
+            tile.set_selected(tile.index == self._selected)
+            tile.show()
+        self.layout_changed.emit()
+
+    def assign(self, index: int, ref: CameraRef | None) -> None:
+        """Show camera ``ref`` in tile ``index`` (None empties the tile)."""
+        if not 0 <= index < len(self._tiles):
+            return
+        self._assignments[index] = ref
+        self._load_tile(self._tiles[index])
+        self.layout_changed.emit()
+
+    def reload_camera(self, ref: CameraRef) -> None:
+        """Reopen ``ref`` wherever it shows, after its credentials or URLs changed."""
+        for tile in self._tiles:
+            if tile.camera == ref:
+                tile.show_camera(self._new_view(tile, ref), self._camera_name(ref))
+
+    def assign_to_selected(self, ref: CameraRef) -> None:
+        """Put ``ref`` in the selected tile and move the selection on, to fill a grid fast."""
+        index = self._selected
+        self.assign(index, ref)
+        if self._maximised is None:
+            self.select((index + 1) % len(self._tiles))
+
+    def select(self, index: int) -> None:
+        if not 0 <= index < len(self._tiles):
+            return
+        self._selected = index
+        for tile in self._tiles:
+            tile.set_selected(tile.index == index)
+
+    def toggle_maximise(self, index: int) -> None:
+        if self._maximised is None:
+            self.maximise(index)
+        else:
+            self.restore()
+
+    def maximise(self, index: int) -> None:
+        if not 0 <= index < len(self._tiles) or len(self._tiles) == 1:
+            return
+        self._maximised = index
+        self.select(index)
+        self._place_tiles()
+        self.maximised_changed.emit()
+
+    def restore(self) -> None:
+        if self._maximised is None:
+            return
+        self._maximised = None
+        self._place_tiles()
+        self.maximised_changed.emit()
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _load_tile(self, tile: VideoTile) -> None:
+        ref = self._assignments[tile.index]
+        if ref == tile.camera and tile.view is not None:
+            return
+        if ref is None:
+            tile.show_camera(None)
+            return
+        tile.show_camera(self._new_view(tile, ref), self._camera_name(ref))
+
+    def _new_view(self, tile: VideoTile, ref: CameraRef) -> CameraView:
+        return CameraView(self._console.directory, self._console.hub, ref, tile.poke)
+
+    def _camera_name(self, ref: CameraRef) -> str:
+        camera = self._console.directory.camera(ref)
+        return camera.name if camera else str(ref)
+
+    def _dropped(self, index: int, ref: CameraRef, from_tile: int | None) -> None:
+        if from_tile is not None and 0 <= from_tile < len(self._tiles) and from_tile != index:
+            # A tile dragged onto another swaps the two cameras.
+            self._assignments[from_tile] = self._assignments[index]
+            self._load_tile(self._tiles[from_tile])
+        self.select(index)
+        self.assign(index, ref)
+
+    def _tile_state_changed(self, index: int) -> None:
+        tile = self._tiles[index] if index < len(self._tiles) else None
+        if tile is not None and tile.camera is not None:
+            state: StateInfo = tile.state
+            self.camera_state_changed.emit(tile.camera, state)
+
+    def _directory_changed(self) -> None:
+        """Sites came online or cameras changed: fix names, retry cameras not found."""
+        for tile in self._tiles:
+            ref = tile.camera
+            if ref is None:
+                continue
+            if self._console.directory.camera(ref) is None:
+                continue
+            tile.set_name(self._camera_name(ref))
+            view = tile.view
+            if view is not None and view.quality is None:
+                tile.show_camera(self._new_view(tile, ref), self._camera_name(ref))
+
+    def _place_tiles(self) -> None:
+        area = self.rect()
+        if self._maximised is not None:
+            for tile in self._tiles:
+                if tile.index == self._maximised:
+                    tile.setGeometry(area)
+                    tile.show()
+                    tile.raise_()
+                else:
+                    tile.hide()
+            return
+        size = self._size
+        for tile in self._tiles:
+            row, column = divmod(tile.index, size)
+            tile.setGeometry(_cell(area, size, row, column))
+            if not tile.isVisible() and self.isVisible():
+                tile.show()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._place_tiles()
+
+
+def _cell(area: QRect, size: int, row: int, column: int) -> QRect:
+    """Cell geometry that shares rounding so cells tile the area without gaps."""
+    x0 = area.x() + column * area.width() // size
+    x1 = area.x() + (column + 1) * area.width() // size
+    y0 = area.y() + row * area.height() // size
+    y1 = area.y() + (row + 1) * area.height() // size
+    return QRect(x0, y0, x1 - x0 - SPACING, y1 - y0 - SPACING)

@@ -1,0 +1,72 @@
+"""What the operator reads when a stream is not simply playing.
+
+Words, not exception names: short enough to fit a small tile, specific enough to act
+on (a password problem is not a network problem).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from viewer.core.errors import (
+    AuthenticationError,
+    CertificateError,
+    NotFoundError,
+    NotSupportedError,
+    RateLimitedError,
+    StreamLostError,
+    UnreachableError,
+    VigilError,
+)
+from viewer.media.state import PlayerState, StateInfo
+
+
+def problem(error: VigilError | None) -> str:
+    """One or two words naming what went wrong."""
+    match error:
+        case AuthenticationError():
+            return "Authentication failed"
+        case UnreachableError():
+            return "Unreachable"
+        case NotFoundError():
+            return "Stream not found"
+        case NotSupportedError():
+            return "Format not supported"
+        case CertificateError():
+            return "Certificate not trusted"
+        case RateLimitedError():
+            return "Server busy"
+        case StreamLostError():
+            return "Stream lost"
+        case None:
+            return ""
+        case _:
+            return "Error"
+
+
+def state_text(info: StateInfo, now: float | None = None) -> str:
+    """The line shown in the middle of a tile; empty while the picture plays."""
+    now = time.monotonic() if now is None else now
+    match info.state:
+        case PlayerState.PLAYING:
+            return ""
+        case PlayerState.CONNECTING:
+            return "Connecting…"
+        case PlayerState.STALLED:
+            return "No picture – waiting for video"
+        case PlayerState.RECONNECTING:
+            seconds = max(0, math.ceil((info.retry_at or now) - now))
+            retry = f"reconnecting in {seconds} s" if seconds else "reconnecting…"
+            reason = problem(info.error)
+            return f"{reason} – {retry}" if reason else retry.capitalize()
+        case PlayerState.FAILED:
+            return problem(info.error) or "Failed"
+        case PlayerState.STOPPED:
+            return ""
+    return ""
+
+
+def detail_text(info: StateInfo) -> str:
+    """The longer explanation for a tooltip or the status bar."""
+    return str(info.error) if info.error is not None else state_text(info)
