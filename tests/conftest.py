@@ -56,3 +56,22 @@ def no_keyring():
     keyring.set_keyring(FailKeyring())
     yield
     keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session")
+def footage_cache():
+    """The demo footage is encoded once per machine, like the app does."""
+    import platformdirs
+
+    return platformdirs.user_cache_path("vigil") / "demo"
+
+
+@pytest.fixture(scope="session")
+def demo_site(footage_cache):
+    """The demo servers on 127.0.0.1, in their own thread, shared by the session's tests."""
+    from viewer.demo.site import DemoSiteThread
+
+    site = DemoSiteThread(footage_cache)
+    site.start()
+    yield site
+    site.stop()

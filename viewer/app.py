@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _gui_session(app: QApplication, paths: Paths, *, demo: bool) -> int:
     console = Console(paths.settings)
     window = MainWindow(console)
-    default_layout = _demo_layout() if demo else Layout()
+    default_layout = demo_layout() if demo else Layout()
     window.restore_session(default_layout)
     window.show()
     demo_site = None
@@ -119,7 +119,7 @@ async def _gui_session(app: QApplication, paths: Paths, *, demo: bool) -> int:
     return 0
 
 
-def _demo_layout() -> Layout:
+def demo_layout() -> Layout:
     refs = [CameraRef(DEMO_SITE_ID, camera.id) for camera in DEMO_CAMERAS[:4]]
     return Layout(grid=2, tiles=list(refs), selected=0)
 

@@ -33,7 +33,7 @@ def opening_error(exc: BaseException, where: str) -> VigilError:
     """Why a stream at ``where`` (a masked URL) could not be opened."""
     if isinstance(exc, av.HTTPUnauthorizedError | av.HTTPForbiddenError):
         return AuthenticationError(f"{where} rejected the user name or password")
-    if isinstance(exc, av.HTTPNotFoundError):
+    if isinstance(exc, av.HTTPNotFoundError | FileNotFoundError):
         return NotFoundError(f"{where} has no such stream")
     if isinstance(exc, av.DecoderNotFoundError):
         return NotSupportedError(f"{where} sends video in a format Vigil cannot decode")

@@ -1,0 +1,125 @@
+"""The player decodes files and HLS into tile-sized BGRA pictures with the right pixels."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+import time
+
+import pytest
+
+from viewer.core.errors import NotFoundError
+from viewer.core.streams import StreamDescription
+from viewer.media.player import StreamPlayer
+from viewer.media.state import PlayerState
+
+from .clips import pixel_rgb, write_clip
+
+ORANGE = (230, 120, 20)
+
+
+def wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+class Collector:
+    """Takes every picture the player hands over, as a tile would."""
+
+    def __init__(self, player: StreamPlayer, box: tuple[int, int]) -> None:
+        self.images = []
+        self.states = []
+        self._wake = threading.Event()
+        self.subscription = player.subscribe(self._wake.set, self.states.append)
+        self.subscription.set_box(*box)
+
+    def pump(self) -> None:
+        self._wake.clear()
+        image = self.subscription.take()
+        if image is not None:
+            self.images.append(image)
+
+
+def play(description: StreamDescription, box=(160, 160), frames=10):
+    player = StreamPlayer(description)
+    collector = Collector(player, box)
+    player.start()
+    try:
+        assert wait_for(lambda: (collector.pump(), len(collector.images) >= frames)[1])
+    finally:
+        player.stop()
+        player.join(5)
+    return player, collector
+
+
+def test_a_file_plays_scaled_to_the_box_with_its_colours(tmp_path):
+    clip = write_clip(tmp_path / "orange.mp4", ORANGE)
+    player, collector = play(StreamDescription(str(clip), live=False))
+    image = collector.images[-1]
+    # 320x180 fitted into a 160x160 box keeps its shape.
+    assert (image.width, image.height) == (160, 90)
+    assert (image.source_width, image.source_height) == (320, 180)
+    assert image.stride >= image.width * 4
+    red, green, blue = pixel_rgb(image, 80, 70)
+    assert abs(red - ORANGE[0]) < 12
+    assert abs(green - ORANGE[1]) < 12
+    assert abs(blue - ORANGE[2]) < 12
+    assert PlayerState.PLAYING in [s.state for s in collector.states]
+    assert player.statistics().codec == "h264"
+
+
+def test_frames_come_in_order_and_numbered(tmp_path):
+    clip = write_clip(tmp_path / "clip.mp4", ORANGE)
+    _, collector = play(StreamDescription(str(clip), live=False), frames=15)
+    sequences = [image.sequence for image in collector.images]
+    assert sequences == sorted(sequences)
+    assert len(set(sequences)) == len(sequences)
+
+
+def test_a_missing_file_is_reported_not_crashed(tmp_path):
+    player = StreamPlayer(StreamDescription(str(tmp_path / "absent.mp4"), live=True))
+    collector = Collector(player, (100, 100))
+    player.start()
+    try:
+        assert wait_for(lambda: player.state.state is PlayerState.RECONNECTING)
+        assert isinstance(player.state.error, NotFoundError)
+        assert player.state.retry_at is not None
+    finally:
+        player.stop()
+        assert player.join(5)
+    assert collector.images == []
+
+
+@pytest.fixture
+def http_folder(tmp_path):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_hls_over_http_plays(http_folder):
+    folder, base = http_folder
+    write_clip(
+        folder / "index.m3u8",
+        ORANGE,
+        frames=75,
+        container_format="hls",
+        options={"hls_time": "1", "hls_playlist_type": "vod"},
+    )
+    _, collector = play(StreamDescription(f"{base}/index.m3u8", live=False), box=(320, 180))
+    image = collector.images[-1]
+    assert (image.width, image.height) == (320, 180)
+    red, green, blue = pixel_rgb(image, 160, 120)
+    assert abs(red - ORANGE[0]) < 12
+    assert abs(green - ORANGE[1]) < 12
+    assert abs(blue - ORANGE[2]) < 12
