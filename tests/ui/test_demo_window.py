@@ -25,8 +25,8 @@ from viewer.ui.main_window import MainWindow
 COLOURS = {camera.id: camera.colour for camera in DEMO_CAMERAS}
 
 
-async def until(predicate, timeout=30.0, step=0.02):
-    deadline = time.monotonic() + timeout
+async def until(predicate, within=30.0, step=0.02):
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if predicate():
             return True
@@ -131,7 +131,7 @@ def test_demo_grid_plays_drags_and_maximises_without_a_blank_paint(qloop, demo_w
         assert painted, "the maximised tile must have repainted"
         assert all(image is not None for image in painted), "a paint without a picture"
         # The hidden tiles stopped decoding: only the maximised tile's stream is open.
-        assert await until(lambda: len(window.console.hub.players()) == 1, timeout=5)
+        assert await until(lambda: len(window.console.hub.players()) == 1, within=5)
 
         # 4. Double-click again: back to the grid and to sub-streams.
         QTest.mouseDClick(tile, Qt.MouseButton.LeftButton, pos=QPoint(20, 20))
