@@ -1,0 +1,401 @@
+"""Synthetic CCTV footage for the demo cameras, encoded once with PyAV and cached.
+
+Each camera films a street scene (a building, a road, cars and a pedestrian moving
+on a 10 s loop, a burned-in on-screen display) and carries two markers that tests and
+benchmarks read back from decoded pixels:
+
+- a patch of the camera's own colour in the bottom-right corner (x and y from 87.5 %
+  to 100 % of the picture), so a test can tell which camera a tile shows;
+- a 12-bit frame index in the bottom-left corner (block i, MSB first, covers x from
+  i/32 to (i+1)/32 of the width and the bottom twelfth of the height; white = 1), so
+  a benchmark can tell which frame a tile painted.
+
+Streams are shaped like a real camera's: H.264, 25 fps, a key frame every 2 s, no
+B-frames, constant bit rate, about 4 Mbit/s for the 1920x1080 main stream and
+0.5 Mbit/s for the 640x360 sub-stream. Each frame is drawn once and encoded into
+both, so the two qualities show the same picture.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import av
+import numpy as np
+from av.video.reformatter import Interpolation
+from PIL import Image, ImageDraw, ImageFont
+
+log = logging.getLogger(__name__)
+
+# Bump when the picture or the encoding changes, so cached files are made again.
+FOOTAGE_VERSION = 1
+FPS = 25
+GOP = 50
+LOOP_FRAMES = 250
+INDEX_BITS = 12
+
+
+@dataclass(frozen=True)
+class DemoCamera:
+    id: str
+    name: str
+    colour: tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class StreamProfile:
+    quality: str
+    width: int
+    height: int
+    bit_rate: int
+    fps: int = FPS
+
+
+# Colours from the corners and edge midpoints of the RGB cube (kept off the extremes so
+# limited-range YUV does not clip them): any two differ by 100 or more in some channel.
+DEMO_CAMERAS: tuple[DemoCamera, ...] = (
+    DemoCamera("cam01", "Main entrance", (235, 20, 20)),
+    DemoCamera("cam02", "Car park north", (20, 235, 20)),
+    DemoCamera("cam03", "Loading bay", (20, 20, 235)),
+    DemoCamera("cam04", "Reception lobby", (235, 235, 20)),
+    DemoCamera("cam05", "Car park south", (20, 235, 235)),
+    DemoCamera("cam06", "Service yard", (235, 20, 235)),
+    DemoCamera("cam07", "Staff entrance", (235, 128, 20)),
+    DemoCamera("cam08", "Perimeter east", (128, 20, 235)),
+    DemoCamera("cam09", "Perimeter west", (20, 128, 235)),
+    DemoCamera("cam10", "Bicycle shelter", (128, 235, 20)),
+    DemoCamera("cam11", "Goods lift", (235, 20, 128)),
+    DemoCamera("cam12", "Main gate", (20, 235, 128)),
+    DemoCamera("cam13", "Plant room", (128, 20, 20)),
+    DemoCamera("cam14", "Roof access", (20, 128, 20)),
+    DemoCamera("cam15", "Visitor parking", (20, 20, 128)),
+    DemoCamera("cam16", "Delivery road", (128, 128, 20)),
+)
+
+PROFILES: dict[str, StreamProfile] = {
+    "main": StreamProfile("main", 1920, 1080, 4_000_000),
+    "sub": StreamProfile("sub", 640, 360, 500_000),
+}
+
+
+def camera_by_id(camera_id: str) -> DemoCamera:
+    for camera in DEMO_CAMERAS:
+        if camera.id == camera_id:
+            return camera
+    raise KeyError(camera_id)
+
+
+# -- the picture ------------------------------------------------------------------------
+
+WIDTH, HEIGHT = PROFILES["main"].width, PROFILES["main"].height
+
+
+def _marker_rows() -> tuple[int, int]:
+    return HEIGHT - HEIGHT // 12, HEIGHT
+
+
+@cache
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=size)
+
+
+def _background(camera: DemoCamera) -> np.ndarray:
+    """The static part of the scene, different for each camera."""
+    seed = int(camera.id[3:])
+    rng = np.random.default_rng(seed)
+    picture = np.empty((HEIGHT, WIDTH, 3), np.uint8)
+    horizon = 380 + 20 * (seed % 4)
+    sky = np.linspace(0, 1, horizon)[:, None]
+    picture[:horizon] = (np.array([150, 180, 215]) * (1 - sky) + np.array([200, 210, 225]) * sky)[
+        :, None, :
+    ].astype(np.uint8)
+    picture[horizon:] = (96, 100, 96)
+    # Buildings along the horizon.
+    x = 0
+    while x < WIDTH:
+        width = int(rng.integers(140, 320))
+        top = horizon - int(rng.integers(80, 300))
+        shade = int(rng.integers(90, 150))
+        picture[top:horizon, x : x + width] = (shade, shade - 6, shade - 14)
+        for wy in range(top + 20, horizon - 30, 46):
+            for wx in range(x + 16, x + width - 30, 44):
+                lit = rng.random() < 0.3
+                picture[wy : wy + 24, wx : wx + 20] = (215, 205, 150) if lit else (60, 66, 76)
+        x += width + int(rng.integers(0, 40))
+    # The road with lane markings.
+    road_top, road_bottom = 640, 860
+    picture[road_top:road_bottom] = (62, 62, 66)
+    for lx in range(0, WIDTH, 160):
+        picture[748:756, lx : lx + 80] = (220, 220, 210)
+    # Pavement texture: a little static grain, as a real sensor would show.
+    grain = rng.integers(-8, 9, size=(HEIGHT - road_bottom, WIDTH, 1), dtype=np.int16)
+    pavement = picture[road_bottom:].astype(np.int16) + grain + np.array([20, 18, 10])
+    picture[road_bottom:] = np.clip(pavement, 0, 255).astype(np.uint8)
+    return picture
+
+
+def _draw_car(picture: np.ndarray, x: int, y: int, colour: tuple[int, int, int]) -> None:
+    body = [(0, 30, 220, 70), (40, 0, 170, 36)]
+    for left, top, right, bottom in body:
+        x0, x1 = max(0, x + left), min(WIDTH, x + right)
+        if x0 < x1:
+            picture[y + top : y + bottom, x0:x1] = colour
+    for wheel in (40, 170):
+        x0, x1 = max(0, x + wheel - 18), min(WIDTH, x + wheel + 18)
+        if x0 < x1:
+            picture[y + 62 : y + 86, x0:x1] = (20, 20, 20)
+
+
+def _draw_person(picture: np.ndarray, x: int, y: int, step: int) -> None:
+    x0, x1 = max(0, x - 14), min(WIDTH, x + 14)
+    if x0 >= x1:
+        return
+    picture[y : y + 26, x0:x1] = (225, 190, 160)
+    picture[y + 26 : y + 90, max(0, x - 20) : min(WIDTH, x + 20)] = (40, 60, 120)
+    swing = 10 if step % 2 else -10
+    for leg in (-10 + swing, 10 - swing):
+        lx0, lx1 = max(0, x + leg - 6), min(WIDTH, x + leg + 6)
+        if lx0 < lx1:
+            picture[y + 90 : y + 140, lx0:lx1] = (30, 30, 40)
+
+
+def render_frame(camera: DemoCamera, index: int, background: np.ndarray) -> np.ndarray:
+    """Frame ``index`` of the loop, as RGB. Motion repeats exactly every loop."""
+    picture = background.copy()
+    phase = index / LOOP_FRAMES
+    seed = int(camera.id[3:])
+    # Cars cross once or twice per loop, in both directions, so the loop is seamless.
+    span = WIDTH + 260
+    _draw_car(picture, int(phase * span) % span - 230, 660, (180, 30 + 10 * seed, 40))
+    _draw_car(picture, WIDTH - int(2 * phase * span) % span, 760, (40, 70, 150))
+    walk = (phase + seed / 16) % 1.0
+    _draw_person(picture, int(300 + walk * 1200), 836, index // 6)
+    _draw_osd(picture, camera, index)
+    _draw_markers(picture, camera, index)
+    return picture
+
+
+def _draw_osd(picture: np.ndarray, camera: DemoCamera, index: int) -> None:
+    """Camera name and footage clock, top left, as a camera's on-screen display."""
+    seconds = index / FPS
+    clock = f"{int(seconds // 60):02d}:{seconds % 60:05.2f}"
+    panel = Image.new("RGB", (760, 120), (0, 0, 0))
+    draw = ImageDraw.Draw(panel)
+    draw.text((14, 6), camera.name.upper(), font=_font(48), fill=(255, 255, 255))
+    draw.text((14, 62), f"{camera.id}   {clock}", font=_font(42), fill=(255, 240, 120))
+    area = picture[24:144, 24:784]
+    osd = np.asarray(panel)
+    mask = osd.max(axis=2, keepdims=True) > 40
+    # Text over a darkened band, like a camera's OSD with background shading.
+    np.copyto(area, (area * 0.45).astype(np.uint8))
+    np.copyto(area, osd, where=mask)
+
+
+def _draw_markers(picture: np.ndarray, camera: DemoCamera, index: int) -> None:
+    picture[HEIGHT * 7 // 8 :, WIDTH * 7 // 8 :] = camera.colour
+    top, bottom = _marker_rows()
+    for bit in range(INDEX_BITS):
+        on = (index >> (INDEX_BITS - 1 - bit)) & 1
+        x0, x1 = bit * WIDTH // 32, (bit + 1) * WIDTH // 32
+        picture[top:bottom, x0:x1] = 235 if on else 16
+
+
+def frame_index_from_pixels(image: np.ndarray) -> int:
+    """Read the frame-index marker back from a decoded picture of any size.
+
+    ``image`` is HxWx3 or HxWx4 (RGB, BGR, BGRA: the marker is black and white).
+    """
+    height, width = image.shape[:2]
+    y = int(height * (1 - 1 / 24))
+    value = 0
+    for bit in range(INDEX_BITS):
+        x = int((bit + 0.5) * width / 32)
+        luma = int(image[y, x, :3].astype(np.int32).mean())
+        value = (value << 1) | (luma > 128)
+    return value
+
+
+# -- encoding and the cache ----------------------------------------------------------------
+
+
+def _open_encoder(
+    path: Path, profile: StreamProfile
+) -> tuple[av.container.OutputContainer, av.VideoStream]:
+    out = av.open(str(path), "w", format="mp4")
+    stream = out.add_stream("libx264", rate=profile.fps)
+    stream.width, stream.height, stream.pix_fmt = profile.width, profile.height, "yuv420p"
+    stream.bit_rate = profile.bit_rate
+    kbit = profile.bit_rate // 1000
+    stream.options = {
+        "preset": "veryfast",
+        "tune": "zerolatency",
+        "x264-params": (
+            f"keyint={GOP}:min-keyint={GOP}:scenecut=0:bframes=0:"
+            f"nal-hrd=cbr:vbv-maxrate={kbit}:vbv-bufsize={kbit}:force-cfr=1"
+        ),
+    }
+    return out, stream
+
+
+def encode_camera(camera: DemoCamera, paths: dict[str, Path]) -> None:
+    """Draw the loop once and encode it into every profile's file."""
+    background = _background(camera)
+    encoders = {quality: _open_encoder(path, PROFILES[quality]) for quality, path in paths.items()}
+    try:
+        for index in range(LOOP_FRAMES):
+            frame = av.VideoFrame.from_ndarray(
+                render_frame(camera, index, background), format="rgb24"
+            )
+            for quality, (out, stream) in encoders.items():
+                profile = PROFILES[quality]
+                scaled = frame.reformat(
+                    profile.width, profile.height, "yuv420p", interpolation=Interpolation.AREA
+                )
+                scaled.pts = index
+                for packet in stream.encode(scaled):
+                    out.mux(packet)
+        for out, stream in encoders.values():
+            for packet in stream.encode():
+                out.mux(packet)
+    finally:
+        for out, _ in encoders.values():
+            out.close()
+
+
+@dataclass(frozen=True)
+class AccessUnit:
+    """One coded picture as the NAL units (without start codes) that make it up."""
+
+    nal_units: tuple[bytes, ...]
+    keyframe: bool
+
+
+@dataclass(frozen=True)
+class Footage:
+    sps: bytes
+    pps: bytes
+    width: int
+    height: int
+    fps: int
+    access_units: tuple[AccessUnit, ...]
+
+    @property
+    def profile_level_id(self) -> str:
+        return self.sps[1:4].hex().upper()
+
+
+def parse_avcc_config(extradata: bytes) -> tuple[bytes, bytes]:
+    """SPS and PPS from an ISO 14496-15 AVCDecoderConfigurationRecord."""
+    if len(extradata) < 8 or extradata[0] != 1:
+        raise ValueError("not an avcC record")
+    offset = 5
+    sps_count = extradata[offset] & 0x1F
+    offset += 1
+    sps = b""
+    for _ in range(sps_count):
+        length = int.from_bytes(extradata[offset : offset + 2], "big")
+        sps = sps or extradata[offset + 2 : offset + 2 + length]
+        offset += 2 + length
+    pps_count = extradata[offset]
+    offset += 1
+    pps = b""
+    for _ in range(pps_count):
+        length = int.from_bytes(extradata[offset : offset + 2], "big")
+        pps = pps or extradata[offset + 2 : offset + 2 + length]
+        offset += 2 + length
+    if not sps or not pps:
+        raise ValueError("avcC record without SPS or PPS")
+    return sps, pps
+
+
+def split_length_prefixed(data: bytes, length_size: int = 4) -> tuple[bytes, ...]:
+    """NAL units of an AVCC (length-prefixed) packet."""
+    units = []
+    offset = 0
+    while offset + length_size <= len(data):
+        length = int.from_bytes(data[offset : offset + length_size], "big")
+        offset += length_size
+        units.append(data[offset : offset + length])
+        offset += length
+    return tuple(units)
+
+
+def read_footage(path: Path) -> Footage:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        extradata = stream.codec_context.extradata
+        if extradata is None:
+            raise ValueError(f"{path} has no avcC")
+        sps, pps = parse_avcc_config(bytes(extradata))
+        length_size = (extradata[4] & 0x03) + 1
+        units = tuple(
+            AccessUnit(split_length_prefixed(bytes(packet), length_size), packet.is_keyframe)
+            for packet in container.demux(stream)
+            if packet.size
+        )
+        return Footage(
+            sps=sps,
+            pps=pps,
+            width=stream.codec_context.width,
+            height=stream.codec_context.height,
+            fps=FPS,
+            access_units=units,
+        )
+
+
+class FootageLibrary:
+    """Encoded footage per camera and quality, generated on first use and cached on disk."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.cache_dir = cache_dir
+        self._lock = threading.Lock()
+        self._camera_locks: dict[str, threading.Lock] = {}
+        self._loaded: dict[tuple[str, str], Footage] = {}
+
+    def path(self, camera_id: str, quality: str) -> Path:
+        return self.cache_dir / f"footage-v{FOOTAGE_VERSION}-{camera_id}-{quality}.mp4"
+
+    def load(self, camera_id: str, quality: str) -> Footage:
+        """The footage, encoding it first if this machine has none yet (seconds)."""
+        key = (camera_id, quality)
+        if key in self._loaded:
+            return self._loaded[key]
+        self._ensure(camera_by_id(camera_id))
+        footage = read_footage(self.path(camera_id, quality))
+        with self._lock:
+            return self._loaded.setdefault(key, footage)
+
+    def prepare(self, camera_ids: Iterable[str]) -> None:
+        for camera_id in camera_ids:
+            self._ensure(camera_by_id(camera_id))
+
+    def _ensure(self, camera: DemoCamera) -> None:
+        with self._lock:
+            lock = self._camera_locks.setdefault(camera.id, threading.Lock())
+        with lock:
+            wanted = {quality: self.path(camera.id, quality) for quality in PROFILES}
+            if all(path.exists() for path in wanted.values()):
+                return
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            started = time.monotonic()
+            # Encode beside the cache and rename, so another process never reads half a file.
+            with tempfile.TemporaryDirectory(dir=self.cache_dir, prefix=".encoding-") as scratch:
+                temporary = {quality: Path(scratch) / path.name for quality, path in wanted.items()}
+                encode_camera(camera, temporary)
+                for quality, path in wanted.items():
+                    os.replace(temporary[quality], path)
+            log.info("encoded demo footage for %s in %.1f s", camera.id, time.monotonic() - started)
+
+
+def loop_position(elapsed: float) -> int:
+    """Which frame of the loop a live camera shows ``elapsed`` seconds after it started."""
+    return math.floor(elapsed * FPS) % LOOP_FRAMES

@@ -1,0 +1,88 @@
+"""Basic and Digest authentication for the demo RTSP server (RFC 2617, as cameras do it).
+
+Digest without qop, MD5, a fresh nonce per challenge: what most IP cameras offer and
+what FFmpeg, live555 (VLC) and GStreamer all answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+from collections import deque
+from dataclasses import dataclass
+from typing import Literal
+
+REALM = "Vigil demo"
+
+
+@dataclass(frozen=True)
+class RtspAuth:
+    user: str
+    password: str
+    scheme: Literal["digest", "basic"] = "digest"
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def parse_digest(value: str) -> dict[str, str]:
+    """The key="value" pairs of a Digest Authorization header."""
+    fields: dict[str, str] = {}
+    rest = value.strip()
+    while rest:
+        key, eq, rest = rest.partition("=")
+        if not eq:
+            break
+        rest = rest.lstrip()
+        if rest.startswith('"'):
+            end = rest.find('"', 1)
+            if end < 0:
+                break
+            fields[key.strip().lower()] = rest[1:end]
+            rest = rest[end + 1 :]
+        else:
+            val, _, rest = rest.partition(",")
+            fields[key.strip().lower()] = val.strip()
+            continue
+        rest = rest.lstrip().removeprefix(",")
+    return fields
+
+
+class Authenticator:
+    def __init__(self, auth: RtspAuth) -> None:
+        self.auth = auth
+        self._nonces: deque[str] = deque(maxlen=256)
+
+    def challenge(self) -> str:
+        if self.auth.scheme == "basic":
+            return f'Basic realm="{REALM}"'
+        nonce = secrets.token_hex(16)
+        self._nonces.append(nonce)
+        return f'Digest realm="{REALM}", nonce="{nonce}", algorithm=MD5'
+
+    def check(self, method: str, header: str | None) -> bool:
+        if not header:
+            return False
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "basic" and self.auth.scheme == "basic":
+            try:
+                decoded = base64.b64decode(value.strip(), validate=True).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                return False
+            user, _, password = decoded.partition(":")
+            return hmac.compare_digest(user, self.auth.user) and hmac.compare_digest(
+                password, self.auth.password
+            )
+        if scheme.lower() == "digest" and self.auth.scheme == "digest":
+            fields = parse_digest(value)
+            if fields.get("nonce") not in self._nonces or fields.get("username") != self.auth.user:
+                return False
+            ha1 = _md5(f"{self.auth.user}:{REALM}:{self.auth.password}")
+            ha2 = _md5(f"{method}:{fields.get('uri', '')}")
+            expected = _md5(f"{ha1}:{fields['nonce']}:{ha2}")
+            return hmac.compare_digest(expected, fields.get("response", ""))
+        return False

@@ -1,0 +1,97 @@
+"""The demo site: every simulated server on loopback, with the footage they share.
+
+In the GUI the site runs in a thread with its own event loop, so that packetising 16
+streams never competes with the window's loop for turns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+
+from viewer.demo.footage import DEMO_CAMERAS, PROFILES, FootageLibrary
+from viewer.demo.rtsp_auth import RtspAuth
+from viewer.demo.rtsp_server import RtspServer
+
+DEMO_AUTH = RtspAuth("demo", "demo", "digest")
+
+
+class DemoSite:
+    def __init__(
+        self,
+        cache_dir: Path,
+        *,
+        host: str = "127.0.0.1",
+        port_base: int | None = None,
+        auth: RtspAuth | None = DEMO_AUTH,
+    ) -> None:
+        self.library = FootageLibrary(cache_dir)
+        self.auth = auth
+        self.rtsp = RtspServer(
+            self.library, DEMO_CAMERAS, host=host, port=port_base or 0, auth=auth
+        )
+
+    async def start(self) -> None:
+        await self.rtsp.start()
+
+    async def stop(self) -> None:
+        await self.rtsp.stop()
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Every server and camera stream, in the shape `vigil serve-demo --json` prints."""
+        user = self.auth.user if self.auth else None
+        password = self.auth.password if self.auth else None
+        entries: list[dict[str, Any]] = [
+            {
+                "kind": "rtsp",
+                "name": "Demo RTSP server",
+                "url": f"rtsp://{self.rtsp.host}:{self.rtsp.port}/",
+                "user": user,
+                "password": password,
+            }
+        ]
+        for camera in DEMO_CAMERAS:
+            for profile in PROFILES.values():
+                entries.append(
+                    {
+                        "kind": "stream",
+                        "camera": camera.id,
+                        "name": camera.name,
+                        "quality": profile.quality,
+                        "url": self.rtsp.url(camera.id, profile.quality),
+                        "width": profile.width,
+                        "height": profile.height,
+                        "fps": profile.fps,
+                        "user": user,
+                        "password": password,
+                    }
+                )
+        return entries
+
+
+class DemoSiteThread:
+    """A DemoSite on its own thread and event loop."""
+
+    def __init__(self, cache_dir: Path, **options: Any) -> None:
+        self.site = DemoSite(cache_dir, **options)
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="demo site", daemon=True)
+
+    def start(self) -> None:
+        """Returns once every server listens."""
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.site.start(), self.loop).result(timeout=30)
+
+    def call(self, coroutine: Any, timeout: float = 30) -> Any:
+        """Run a coroutine on the site's loop (to stop or restart a server, say)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def stop(self) -> None:
+        if not self._thread.is_alive():
+            return
+        self.call(self.site.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+        self.loop.close()
