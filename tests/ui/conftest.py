@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 import qasync
@@ -18,3 +19,70 @@ def qloop(qapp):
     loop.run_until_complete(asyncio.sleep(0))
     asyncio.set_event_loop(None)
     loop.close()
+
+
+async def until(predicate, within=30.0, step=0.02) -> bool:
+    """Poll on the running loop (qtbot.waitUntil does not work inside coroutines)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        await asyncio.sleep(step)
+    return False
+
+
+def patch_colour(tile) -> tuple[int, int, int]:
+    """The colour painted at the centre of the demo footage's corner patch."""
+    rect = tile.video_rect()
+    image = tile.grab().toImage()
+    ratio = image.devicePixelRatio()
+    x = rect.x() + rect.width() * 15 / 16
+    y = rect.y() + rect.height() * 15 / 16
+    colour = image.pixelColor(round(x * ratio), round(y * ratio))
+    return colour.red(), colour.green(), colour.blue()
+
+
+def assert_shows(tile, camera) -> None:
+    """The tile's painted pixels show ``camera`` (a DemoCamera) by its colour patch."""
+    actual = patch_colour(tile)
+    assert all(abs(a - e) <= 40 for a, e in zip(actual, camera.colour, strict=True)), (
+        f"tile {tile.index} shows {actual}, expected {camera.id}'s {camera.colour}"
+    )
+
+
+@pytest.fixture
+def make_window(qloop, tmp_path, memory_keyring):
+    """Build a Console and MainWindow over a settings file, as `vigil` does at start."""
+    from viewer.services.console import Console
+    from viewer.services.settings import Layout
+    from viewer.ui.main_window import MainWindow
+
+    windows = []
+
+    def make(*backends, layout=None, settings_path=None, size=(1000, 700)):
+        console = Console(settings_path or tmp_path / "settings.json")
+
+        async def start():
+            for backend in backends:
+                await console.add_site(backend)
+            await console.start()
+
+        qloop.run_until_complete(start())
+        window = MainWindow(console)
+        window.restore_session(layout or Layout())
+        window.resize(*size)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+        qloop.run_until_complete(window.console.stop())
+
+
+@pytest.fixture
+def demo_window(make_window, demo_site):
+    from viewer.app import demo_backend, demo_layout
+
+    return make_window(demo_backend(demo_site.site.describe()), layout=demo_layout())

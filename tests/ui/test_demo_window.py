@@ -7,68 +7,18 @@ read the painted pixels of each tile.
 from __future__ import annotations
 
 import asyncio
-import time
 
-import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from viewer.app import DEMO_SITE_ID, demo_backend, demo_layout
+from viewer.app import DEMO_SITE_ID
 from viewer.core.models import CameraRef
 from viewer.demo.footage import DEMO_CAMERAS
-from viewer.services.console import Console
 from viewer.ui.camera_tree import CAMERA_ROLE
-from viewer.ui.main_window import MainWindow
 
-COLOURS = {camera.id: camera.colour for camera in DEMO_CAMERAS}
-
-
-async def until(predicate, within=30.0, step=0.02):
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        await asyncio.sleep(step)
-    return False
-
-
-def patch_colour(tile) -> tuple[int, int, int]:
-    """The colour painted at the centre of the demo footage's corner patch."""
-    rect = tile.video_rect()
-    image = tile.grab().toImage()
-    ratio = image.devicePixelRatio()
-    x = rect.x() + rect.width() * 15 / 16
-    y = rect.y() + rect.height() * 15 / 16
-    colour = image.pixelColor(round(x * ratio), round(y * ratio))
-    return colour.red(), colour.green(), colour.blue()
-
-
-def assert_shows(tile, camera_id: str) -> None:
-    expected = COLOURS[camera_id]
-    actual = patch_colour(tile)
-    assert all(abs(a - e) <= 40 for a, e in zip(actual, expected, strict=True)), (
-        f"tile {tile.index} shows {actual}, expected {camera_id}'s {expected}"
-    )
-
-
-@pytest.fixture
-def demo_window(qloop, demo_site, tmp_path, memory_keyring):
-    console = Console(tmp_path / "settings.json")
-    window = MainWindow(console)
-
-    async def start():
-        await console.add_site(demo_backend(demo_site.site.describe()))
-        await console.start()
-
-    qloop.run_until_complete(start())
-    window.restore_session(demo_layout())
-    window.resize(1000, 700)
-    window.show()
-    yield window
-    window.close()
-    qloop.run_until_complete(console.stop())
+from .conftest import assert_shows, until
 
 
 def test_demo_grid_plays_drags_and_maximises_without_a_blank_paint(qloop, demo_window):
@@ -83,7 +33,7 @@ def test_demo_grid_plays_drags_and_maximises_without_a_blank_paint(qloop, demo_w
         await asyncio.sleep(0.3)
         for tile, camera in zip(tiles, DEMO_CAMERAS[:4], strict=True):
             assert tile.camera == CameraRef(DEMO_SITE_ID, camera.id)
-            assert_shows(tile, camera.id)
+            assert_shows(tile, camera)
             # A 2x2 grid in a 1000x700 window is small: each tile plays the sub-stream.
             assert (tile.frame.source_width, tile.frame.source_height) == (640, 360)
 
@@ -114,7 +64,7 @@ def test_demo_grid_plays_drags_and_maximises_without_a_blank_paint(qloop, demo_w
         assert target.camera == CameraRef(DEMO_SITE_ID, new_camera.id)
         assert await until(lambda: target.frame is not None)
         await asyncio.sleep(0.3)
-        assert_shows(target, new_camera.id)
+        assert_shows(target, new_camera)
 
         # 3. Double-click tile 0: it fills the grid, switches to the 1080p main stream,
         #    and every paint on the way shows a picture.
@@ -127,7 +77,7 @@ def test_demo_grid_plays_drags_and_maximises_without_a_blank_paint(qloop, demo_w
         assert await until(lambda: tile.frame is not None and tile.frame.source_width == 1920)
         await asyncio.sleep(0.3)
         assert (tile.frame.source_width, tile.frame.source_height) == (1920, 1080)
-        assert_shows(tile, DEMO_CAMERAS[0].id)
+        assert_shows(tile, DEMO_CAMERAS[0])
         assert painted, "the maximised tile must have repainted"
         assert all(image is not None for image in painted), "a paint without a picture"
         # The hidden tiles stopped decoding: only the maximised tile's stream is open.

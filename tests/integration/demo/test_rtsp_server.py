@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import json
 import shutil
 import subprocess
@@ -57,7 +58,10 @@ def test_ffprobe_reads_h264_at_the_expected_size(demo_site, quality, size):
     url = with_credentials(demo_site.site.rtsp.url("cam01", quality))
     result = subprocess.run(
         [FFPROBE, "-v", "error", "-rtsp_transport", "tcp", "-show_streams", "-of", "json", url],
-        capture_output=True, text=True, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     (stream,) = json.loads(result.stdout)["streams"]
     assert stream["codec_name"] == "h264"
@@ -70,7 +74,10 @@ def test_a_client_that_asks_for_udp_first_falls_back_to_tcp(demo_site):
     url = with_credentials(demo_site.site.rtsp.url("cam02", "sub"))
     result = subprocess.run(
         [FFPROBE, "-v", "error", "-show_streams", "-of", "json", url],
-        capture_output=True, text=True, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     assert json.loads(result.stdout)["streams"][0]["width"] == 640
     assert "461 Unsupported Transport" in result.stderr
@@ -81,10 +88,10 @@ def test_pictures_carry_the_camera_colour_and_consecutive_frame_numbers(demo_sit
     pictures, pts = decode(with_credentials(demo_site.site.rtsp.url(camera.id, "sub")), 30)
     assert all(close_to(patch(p), camera.colour) for p in pictures)
     indices = [frame_index_from_pixels(p) for p in pictures]
-    assert all((b - a) % 250 == 1 for a, b in zip(indices, indices[1:], strict=False))
+    assert all((b - a) % 250 == 1 for a, b in itertools.pairwise(indices))
     # A new viewer starts on a key frame (the GOP is 50 frames).
     assert indices[0] % 50 == 0
-    assert all(b - a == 3600 for a, b in zip(pts, pts[1:], strict=False))
+    assert all(b - a == 3600 for a, b in itertools.pairwise(pts))
 
 
 def test_each_camera_has_its_own_colour(demo_site):
@@ -100,7 +107,8 @@ def test_a_wrong_password_is_refused(demo_site):
     with pytest.raises(av.HTTPUnauthorizedError):
         av.open(
             with_credentials(demo_site.site.rtsp.url("cam01", "sub"), password="wrong"),
-            options=TCP, timeout=(10, 5),
+            options=TCP,
+            timeout=(10, 5),
         )
 
 
@@ -176,8 +184,8 @@ def test_the_loop_wraps_seamlessly_with_continuous_timestamps(footage_cache):
     assert 99 in indices
     wrap = indices.index(99)
     assert indices[wrap + 1] == 0
-    assert all((b - a) % 100 == 1 for a, b in zip(indices, indices[1:], strict=False))
-    assert all(b - a == 3600 for a, b in zip(pts, pts[1:], strict=False))
+    assert all((b - a) % 100 == 1 for a, b in itertools.pairwise(indices))
+    assert all(b - a == 3600 for a, b in itertools.pairwise(pts))
 
 
 def test_a_stopped_server_ends_the_stream_and_a_restarted_one_plays_again(footage_cache):
@@ -211,6 +219,9 @@ def test_a_stopped_server_ends_the_stream_and_a_restarted_one_plays_again(footag
         site.stop()
 
 
+CAM01 = "rtsp://127.0.0.1/demo/cam01/main"
+
+
 async def exchange(port: int, request: str) -> str:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(request.encode())
@@ -224,8 +235,14 @@ async def exchange(port: int, request: str) -> str:
     ("request_text", "status"),
     [
         ("OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\n", "200 OK"),
-        ("DESCRIBE rtsp://127.0.0.1/demo/cam01/main RTSP/1.0\r\nCSeq: 2\r\n\r\n", "401 Unauthorized"),
-        ("RECORD rtsp://127.0.0.1/demo/cam01/main RTSP/1.0\r\nCSeq: 3\r\n\r\n", "501 Not Implemented"),
+        (
+            "DESCRIBE rtsp://127.0.0.1/demo/cam01/main RTSP/1.0\r\nCSeq: 2\r\n\r\n",
+            "401 Unauthorized",
+        ),
+        (
+            "RECORD rtsp://127.0.0.1/demo/cam01/main RTSP/1.0\r\nCSeq: 3\r\n\r\n",
+            "501 Not Implemented",
+        ),
         ("GET / HTTP/1.1\r\nHost: x\r\n\r\n", "400 Bad Request"),
     ],
 )
