@@ -79,7 +79,9 @@ async def measure_viewer(
         painted = [set() for _ in range(tiles)]
         for tile in window.grid.tiles:
             tile.frame_painted.connect(
-                lambda image, seen=painted[tile.index]: image is not None and seen.add(image.sequence)
+                lambda image, seen=painted[tile.index]: (
+                    image is not None and seen.add(image.sequence)
+                )
             )
         # First runs encode the footage on demand: wait for every tile, then settle.
         deadline = time.monotonic() + 180
@@ -132,7 +134,7 @@ def measure_floor(
     stop = threading.Event()
 
     def run(index: int, url: str) -> None:
-        options = dict(open_plan(StreamDescription(url), 5.0).options)
+        options = dict(open_plan(StreamDescription(url)).options)
         with av.open(url, options=options, timeout=(10, 5)) as container:
             stream = container.streams.video[0]
             stream.codec_context.thread_count = 1
@@ -144,8 +146,12 @@ def measure_floor(
                 for frame in stream.codec_context.decode(packet):
                     if reformat:
                         scaler.reformat(
-                            frame, width, height, "bgra",
-                            interpolation=Interpolation.AREA, threads=1,
+                            frame,
+                            width,
+                            height,
+                            "bgra",
+                            interpolation=Interpolation.AREA,
+                            threads=1,
                         )
                     if measuring.is_set():
                         counts[index] += 1

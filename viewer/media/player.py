@@ -169,34 +169,31 @@ class StreamPlayer:
 
     def _run(self) -> None:
         try:
-            self._run_until_stopped()
+            final = self._run_until_stopped()
         except Exception:
             # A bug must cost one tile, not the application.
             log.exception("player for %s crashed", self.description.display_url)
-            self._set_state(
-                StateInfo(PlayerState.FAILED, StreamLostError("internal error; see the log"))
-            )
-            return
-        self._set_state(StateInfo(PlayerState.STOPPED))
+            final = StateInfo(PlayerState.FAILED, StreamLostError("internal error; see the log"))
+        self._set_state(final)
 
-    def _run_until_stopped(self) -> None:
+    def _run_until_stopped(self) -> StateInfo:
+        """Play, reconnecting as needed; returns the state to end in."""
         self._set_state(StateInfo(PlayerState.CONNECTING))
         while not self._stop.is_set():
             self._delivered = False
             try:
                 self._play_once()
                 if not self.description.live:
-                    return
+                    break
                 error: VigilError = StreamLostError(
                     f"{self.description.display_url} closed the stream"
                 )
             except _FINAL_ERRORS as exc:
-                self._set_state(StateInfo(PlayerState.FAILED, exc))
-                return
+                return StateInfo(PlayerState.FAILED, exc)
             except VigilError as exc:
                 error = exc
             if self._stop.is_set():
-                return
+                break
             # A connection that played and dropped is retried soon; a camera that
             # never came up is retried ever more slowly.
             if self._delivered:
@@ -206,12 +203,13 @@ class StreamPlayer:
             retry_at = time.monotonic() + delay
             self._set_state(StateInfo(PlayerState.RECONNECTING, error, retry_at))
             if self._stop.wait(delay):
-                return
+                break
+        return StateInfo(PlayerState.STOPPED)
 
     def _play_once(self) -> None:
         """Play until the source ends or fails; failures come out as VigilError."""
         where = self.description.display_url
-        plan = open_plan(self.description, self._stall_timeout)
+        plan = open_plan(self.description)
         try:
             container = av.open(
                 self.description.url,
@@ -251,6 +249,11 @@ class StreamPlayer:
                 return
             if packet.size == 0:
                 continue
+            # Whatever arrives after five seconds without a picture is stale (on an
+            # interrupted read FFmpeg's RTSP demuxer hands out the frame it held back):
+            # the stream is lost, reconnect.
+            if time.monotonic() - last_picture > self._stall_timeout:
+                raise StreamLostError(f"{where} sent no picture for {self._stall_timeout:.0f} s")
             self.stats.packet(packet.size)
             try:
                 frames = codec.decode(packet)
@@ -258,9 +261,6 @@ class StreamPlayer:
                 # One bad packet costs one picture, not the connection.
                 self.stats.corrupt_packets += 1
                 frames = []
-            now = time.monotonic()
-            if not frames and now - last_picture > self._stall_timeout:
-                raise StreamLostError(f"{where} sends data but no picture")
             for frame in frames:
                 if clock is not None and clock.wait(frame.time, self._stop):
                     return

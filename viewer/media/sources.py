@@ -5,6 +5,11 @@ firewalls), with probing cut to the minimum: the SDP carries the parameter sets,
 waiting a second to "analyse" the stream only delays the first picture. Do not add
 ``fflags=nobuffer``: it swallowed the first key frame here (docs/pitfalls.md).
 
+No FFmpeg ``timeout`` option: on RTSP over TCP it fires first and hands out a packet
+it was holding back, which restarts PyAV's read timer, so a frozen camera was never
+declared lost. PyAV's interrupt-based read timeout (the player's stall timeout) is the
+one watchdog.
+
 A network stream paces itself; a file or an HLS playlist arrives as fast as it can
 be read, so the player holds each frame until its presentation time.
 """
@@ -26,7 +31,7 @@ class OpenPlan:
     paced_by_source: bool
 
 
-def open_plan(description: StreamDescription, read_timeout: float) -> OpenPlan:
+def open_plan(description: StreamDescription) -> OpenPlan:
     scheme = urlsplit(description.url).scheme.lower()
     options: dict[str, str] = {}
     if scheme in {"rtsp", "rtsps"}:
@@ -34,8 +39,6 @@ def open_plan(description: StreamDescription, read_timeout: float) -> OpenPlan:
             rtsp_transport="tcp",
             analyzeduration="0",
             probesize="32",
-            # FFmpeg's own socket timeout, in microseconds, as a second line of defence.
-            timeout=str(int(read_timeout * 1_000_000)),
         )
     elif scheme in {"http", "https"}:
         options.update(reconnect="1", reconnect_streamed="1", reconnect_delay_max="4")

@@ -1,0 +1,53 @@
+"""A TCP proxy on 127.0.0.1 that can freeze: the connection stays up, no bytes flow.
+
+That is how a hung camera or a dead link behind a NAT looks to a client, and the one
+failure a closed socket does not reveal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+
+class FreezingProxy:
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = 0
+        self.frozen = threading.Event()
+        self.connections = 0
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    def __enter__(self) -> FreezingProxy:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.close()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    async def _start(self) -> None:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _accept(self, client_reader, client_writer) -> None:
+        self.connections += 1
+        server_reader, server_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        await asyncio.gather(
+            self._pump(client_reader, server_writer),
+            self._pump(server_reader, client_writer),
+            return_exceptions=True,
+        )
+        client_writer.close()
+        server_writer.close()
+
+    async def _pump(self, reader, writer) -> None:
+        while data := await reader.read(65536):
+            # Set from the test thread, so a threading.Event polled here, not an asyncio one.
+            while self.frozen.is_set():  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            writer.write(data)
+            await writer.drain()

@@ -1,0 +1,136 @@
+"""What a tile says and does when streams fail, recover, or are shared."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from viewer.app import DEMO_SITE_ID, demo_backend
+from viewer.backends.rtsp import RtspBackend, RtspCamera
+from viewer.core.errors import AuthenticationError, UnreachableError
+from viewer.core.models import CameraRef, Site
+from viewer.demo.footage import DEMO_CAMERAS
+from viewer.demo.site import DemoSiteThread
+from viewer.media.state import PlayerState
+from viewer.services.settings import Layout
+from viewer.ui.wording import state_text
+
+from .conftest import assert_shows, until
+
+
+def single(camera_id: str) -> Layout:
+    return Layout(grid=1, tiles=[CameraRef(DEMO_SITE_ID, camera_id)])
+
+
+@pytest.fixture
+def private_site(footage_cache):
+    """A demo site of this test's own, free to be stopped and restarted."""
+    site = DemoSiteThread(footage_cache)
+    site.start()
+    yield site
+    site.stop()
+
+
+def test_a_tile_reconnects_by_itself_when_the_server_comes_back(qloop, make_window, private_site):
+    window = make_window(demo_backend(private_site.site.describe()), layout=single("cam01"))
+    (tile,) = window.grid.tiles
+    seen_states = []
+    tile.state_changed.connect(lambda _index: seen_states.append(tile.state))
+
+    async def scenario():
+        assert await until(lambda: tile.state.state is PlayerState.PLAYING)
+        first_frame = tile.frame
+        private_site.call(private_site.site.stop())
+        assert await until(lambda: tile.state.state is PlayerState.RECONNECTING, within=15)
+        assert "reconnecting in" in state_text(tile.state)
+        private_site.call(private_site.site.start())
+        assert await until(lambda: tile.state.state is PlayerState.PLAYING, within=40)
+        assert await until(lambda: tile.frame is not first_frame)
+        assert_shows(tile, DEMO_CAMERAS[0])
+
+    qloop.run_until_complete(scenario())
+    states = [s.state for s in seen_states]
+    assert states.index(PlayerState.RECONNECTING) < len(states) - 1
+    assert states[-1] is PlayerState.PLAYING
+
+
+def test_a_wrong_password_says_so_and_stops_trying(qloop, make_window, demo_site):
+    good = demo_backend(demo_site.site.describe())
+    camera = RtspCamera(
+        "gate",
+        "Gate",
+        demo_site.site.rtsp.url("cam02", "main"),
+        demo_site.site.rtsp.url("cam02", "sub"),
+        user="demo",
+    )
+    site = Site("wrong", "Wrong password", "rtsp")
+    window = make_window(
+        good,
+        RtspBackend(site, [camera], passwords=lambda _id: "not-the-password"),
+        layout=Layout(grid=1, tiles=[CameraRef("wrong", "gate")]),
+    )
+    (tile,) = window.grid.tiles
+
+    async def scenario():
+        assert await until(lambda: tile.state.state is PlayerState.FAILED)
+
+    qloop.run_until_complete(scenario())
+    assert isinstance(tile.state.error, AuthenticationError)
+    assert state_text(tile.state) == "Authentication failed"
+    assert "not-the-password" not in tile.toolTip()
+    assert tile.frame is None
+
+
+def test_an_unreachable_camera_says_so_and_keeps_retrying(qloop, make_window):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    camera = RtspCamera("dead", "Dead camera", f"rtsp://127.0.0.1:{closed_port}/stream")
+    window = make_window(
+        RtspBackend(Site("lan", "LAN", "rtsp"), [camera], passwords=lambda _id: None),
+        layout=Layout(grid=1, tiles=[CameraRef("lan", "dead")]),
+    )
+    (tile,) = window.grid.tiles
+
+    async def scenario():
+        assert await until(lambda: tile.state.state is PlayerState.RECONNECTING)
+
+    qloop.run_until_complete(scenario())
+    assert isinstance(tile.state.error, UnreachableError)
+    assert state_text(tile.state).startswith("Unreachable – reconnecting in ")
+
+
+def test_one_camera_in_two_tiles_is_decoded_once(qloop, make_window, demo_site):
+    ref = CameraRef(DEMO_SITE_ID, "cam05")
+    window = make_window(
+        demo_backend(demo_site.site.describe()), layout=Layout(grid=2, tiles=[ref, ref])
+    )
+    first, second = window.grid.tiles[:2]
+
+    async def scenario():
+        assert await until(lambda: first.frame is not None and second.frame is not None)
+
+    qloop.run_until_complete(scenario())
+    assert len(window.console.hub.players()) == 1
+    sessions = [s for s in demo_site.site.rtsp.sessions if s.camera_id == "cam05"]
+    assert len(sessions) == 1
+    assert_shows(first, DEMO_CAMERAS[4])
+    assert_shows(second, DEMO_CAMERAS[4])
+
+
+def test_emptying_a_tile_stops_its_stream(qloop, make_window, demo_site):
+    window = make_window(demo_backend(demo_site.site.describe()), layout=single("cam06"))
+    (tile,) = window.grid.tiles
+
+    async def scenario():
+        assert await until(lambda: tile.frame is not None)
+        window.grid.assign(0, None)
+        assert await until(
+            lambda: not any(s.camera_id == "cam06" for s in demo_site.site.rtsp.sessions),
+            within=10,
+        )
+
+    qloop.run_until_complete(scenario())
+    assert window.console.hub.players() == []
+    assert tile.camera is None
