@@ -60,6 +60,7 @@ def make_window(qloop, tmp_path, memory_keyring):
     windows = []
 
     def make(*backends, layout=None, settings_path=None, size=(1000, 700)):
+        """``size=None`` keeps the geometry the settings restored."""
         console = Console(settings_path or tmp_path / "settings.json")
 
         async def start():
@@ -70,7 +71,8 @@ def make_window(qloop, tmp_path, memory_keyring):
         qloop.run_until_complete(start())
         window = MainWindow(console)
         window.restore_session(layout or Layout())
-        window.resize(*size)
+        if size is not None:
+            window.resize(*size)
         window.show()
         windows.append(window)
         return window

@@ -98,6 +98,7 @@ class RtspServer:
         self._epoch = time.monotonic()
         self._server: asyncio.Server | None = None
         self._connections: set[_Connection] = set()
+        self._handlers: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(
@@ -111,6 +112,10 @@ class RtspServer:
             self._server.close()
         for connection in list(self._connections):
             connection.close()
+        # Closed sockets end their handlers; cancelling them instead makes Python 3.11's
+        # asyncio.streams log a spurious error.
+        if self._handlers:
+            await asyncio.wait(self._handlers, timeout=5)
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
@@ -134,11 +139,15 @@ class RtspServer:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         connection = _Connection(self, reader, writer)
         self._connections.add(connection)
+        handler = asyncio.current_task()
+        if handler is not None:
+            self._handlers.add(handler)
         try:
             await connection.serve()
         finally:
             self._connections.discard(connection)
             connection.close()
+            self._handlers.discard(handler)  # type: ignore[arg-type]
 
 
 class _Connection:

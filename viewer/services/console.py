@@ -50,7 +50,9 @@ class Console:
         self.settings.layout = layout
         self._save()
 
-    def save_window(self, geometry: str, state: str) -> None:
+    def save_session(self, layout: Layout, geometry: str, state: str) -> None:
+        """Everything the window shows, as the operator leaves it."""
+        self.settings.layout = layout
         self.settings.window_geometry, self.settings.window_state = geometry, state
         self._save()
 

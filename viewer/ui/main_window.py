@@ -140,7 +140,8 @@ class MainWindow(QMainWindow):
             self.console.save_layout(self.grid.layout_settings())
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.console.save_window(
+        self.console.save_session(
+            self.grid.layout_settings(),
             bytes(self.saveGeometry().toBase64().data()).decode(),
             bytes(self.saveState().toBase64().data()).decode(),
         )

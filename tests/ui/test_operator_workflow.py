@@ -1,0 +1,190 @@
+"""The operator's own work: cameras added by URL, the layout, the window, across restarts."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from viewer.app import DEMO_SITE_ID, demo_backend, demo_layout
+from viewer.core.models import CameraRef
+from viewer.demo.footage import DEMO_CAMERAS
+from viewer.services.local_cameras import SITE as LOCAL_SITE
+from viewer.services.settings import Layout
+from viewer.ui.add_camera_dialog import AddCameraDialog
+from viewer.ui.camera_tree import CAMERA_ROLE
+
+from .conftest import assert_shows, until
+
+
+def visible_cameras(tree) -> list[str]:
+    names = []
+    model = tree.proxy
+
+    def walk(parent):
+        for row in range(model.rowCount(parent)):
+            index = model.index(row, 0, parent)
+            if index.data(CAMERA_ROLE) is not None:
+                names.append(index.data())
+            walk(index)
+
+    from PySide6.QtCore import QModelIndex
+
+    walk(QModelIndex())
+    return names
+
+
+def fill_and_submit(qloop, dialog, **fields):
+    for name, value in fields.items():
+        getattr(dialog, name).setText(value)
+    QTest.mouseClick(
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton
+    )
+    qloop.run_until_complete(until(lambda: not dialog.isVisible() or dialog.error.isVisible()))
+
+
+def test_an_rtsp_camera_added_by_url_plays_and_survives_a_restart(
+    qloop, make_window, demo_site, memory_keyring, tmp_path
+):
+    settings = tmp_path / "settings.json"
+    window = make_window(settings_path=settings)
+    camera = DEMO_CAMERAS[7]
+    dialog = AddCameraDialog(window.console.local_cameras, keyring_available=True, parent=window)
+    dialog.show()
+    fill_and_submit(
+        qloop,
+        dialog,
+        name="Back door",
+        main_url=demo_site.site.rtsp.url(camera.id, "main"),
+        sub_url=demo_site.site.rtsp.url(camera.id, "sub"),
+        user="demo",
+        password="demo",
+    )
+    assert dialog.added is not None
+    assert "Back door" in visible_cameras(window.tree)
+    ref = dialog.added
+    assert ref.site_id == LOCAL_SITE.id
+    window.grid.assign(0, ref)
+    tile = window.grid.tiles[0]
+    qloop.run_until_complete(until(lambda: tile.frame is not None))
+    assert_shows(tile, camera)
+
+    # The password went to the keyring, not to the settings file.
+    assert memory_keyring.items == {("Vigil", f"cameras/{ref.camera_id}"): "demo"}
+    saved = settings.read_text()
+    assert "Back door" in saved
+    assert '"demo"' in saved  # the user name
+    assert "password" not in saved
+
+    window.close()
+    qloop.run_until_complete(window.console.stop())
+
+    again = make_window(settings_path=settings)
+    assert "Back door" in visible_cameras(again.tree)
+    assert again.grid.tiles[0].camera == ref
+    tile = again.grid.tiles[0]
+    qloop.run_until_complete(until(lambda: tile.frame is not None))
+    assert_shows(tile, camera)
+
+
+def test_a_bad_url_is_explained_beside_the_field_and_nothing_is_saved(qloop, make_window, tmp_path):
+    window = make_window()
+    dialog = AddCameraDialog(window.console.local_cameras, keyring_available=True, parent=window)
+    dialog.show()
+    fill_and_submit(qloop, dialog, name="Typo", main_url="http://192.0.2.1/stream")
+    assert dialog.isVisible()
+    assert dialog.error.isVisible()
+    assert "rtsp://" in dialog.error.text()
+    assert dialog.added is None
+    assert "Typo" not in visible_cameras(window.tree)
+
+
+def test_without_a_keyring_the_window_says_so_and_the_password_stays_in_memory(
+    qloop, make_window, demo_site, no_keyring, tmp_path
+):
+    settings = tmp_path / "settings.json"
+    window = make_window(settings_path=settings)
+    assert not window.console.secrets.persistent
+    labels = [w.text() for w in window.statusBar().findChildren(type(window.stream_summary))]
+    assert any("No system keyring" in text for text in labels)
+    ref = qloop.run_until_complete(
+        window.console.local_cameras.add(
+            "Side gate", demo_site.site.rtsp.url("cam09", "sub"), user="demo", password="demo"
+        )
+    )
+    window.grid.assign(0, ref)
+    tile = window.grid.tiles[0]
+    qloop.run_until_complete(until(lambda: tile.frame is not None))
+    assert "password" not in settings.read_text()
+    window.close()
+    qloop.run_until_complete(window.console.stop())
+
+    # Next session: the camera is back, its password is not, and the operator is told.
+    again = make_window(settings_path=settings)
+    assert "Side gate" in visible_cameras(again.tree)
+    assert [c.name for c in again.console.local_cameras.missing_passwords()] == ["Side gate"]
+    assert "Passwords needed for Side gate" in again.statusBar().currentMessage()
+
+
+def test_typing_filters_the_tree_by_camera_name(qloop, demo_window):
+    tree = demo_window.tree
+    assert len(visible_cameras(tree)) == 16
+    QTest.keyClicks(tree.filter, "PARK")
+    assert sorted(visible_cameras(tree)) == ["Car park north", "Car park south", "Visitor parking"]
+    tree.filter.clear()
+    assert len(visible_cameras(tree)) == 16
+
+
+def test_double_clicking_a_camera_fills_the_selected_tile_and_moves_on(qloop, demo_window):
+    grid = demo_window.grid
+    grid.select(3)
+    index = demo_window.tree.camera_index(CameraRef(DEMO_SITE_ID, "cam12"))
+    demo_window.tree.view.activated.emit(index)
+    assert grid.tiles[3].camera == CameraRef(DEMO_SITE_ID, "cam12")
+    assert grid.selected == 0
+    tile = grid.tiles[3]
+    qloop.run_until_complete(until(lambda: tile.frame is not None and tile.frame.sequence > 2))
+    qloop.run_until_complete(until(lambda: False, within=0.2))
+    assert_shows(tile, DEMO_CAMERAS[11])
+
+
+def test_grid_sizes_from_keys_and_toolbar(qloop, demo_window):
+    window = demo_window
+    for key, size in [(Qt.Key.Key_3, 3), (Qt.Key.Key_8, 8), (Qt.Key.Key_1, 1), (Qt.Key.Key_2, 2)]:
+        QTest.keyClick(window, key)
+        assert window.grid.grid_size == size
+        assert len(window.grid.tiles) == size * size
+        checked = [a.data() for a in window.grid_actions.actions() if a.isChecked()]
+        assert checked == [size]
+    # Going down to 1x1 and back did not lose the cameras of the 2x2 grid.
+    assert [t.camera for t in window.grid.tiles] == demo_layout().tiles
+    window.grid_actions.actions()[3].trigger()
+    assert window.grid.grid_size == 4
+
+
+def test_quit_and_start_again_brings_back_grid_cameras_and_geometry(
+    qloop, make_window, demo_site, tmp_path
+):
+    settings = tmp_path / "settings.json"
+    backend = demo_backend(demo_site.site.describe())
+    window = make_window(backend, layout=demo_layout(), settings_path=settings, size=(720, 520))
+    window.set_grid(3)
+    window.grid.assign(8, CameraRef(DEMO_SITE_ID, "cam16"))
+    window.grid.select(8)
+    window.close()
+    qloop.run_until_complete(window.console.stop())
+    data = json.loads(settings.read_text())
+    assert data["layout"]["grid"] == 3
+
+    again = make_window(
+        demo_backend(demo_site.site.describe()),
+        layout=Layout(grid=1),
+        settings_path=settings,
+        size=None,
+    )
+    assert again.grid.grid_size == 3
+    assert again.grid.tiles[8].camera == CameraRef(DEMO_SITE_ID, "cam16")
+    assert again.grid.selected == 8
+    assert [t.camera for t in again.grid.tiles[:4]] == demo_layout().tiles
+    assert (again.width(), again.height()) == (720, 520)
