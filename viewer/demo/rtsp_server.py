@@ -147,7 +147,8 @@ class RtspServer:
         finally:
             self._connections.discard(connection)
             connection.close()
-            self._handlers.discard(handler)  # type: ignore[arg-type]
+            if handler is not None:
+                self._handlers.discard(handler)
 
 
 class _Connection:
