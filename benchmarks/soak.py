@@ -66,24 +66,14 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         refs = [CameraRef(DEMO_SITE_ID, cameras[i % len(cameras)]) for i in range(args.tiles)]
         window.grid.apply_layout(Layout(grid=grid, tiles=refs))
         tiles = window.grid.tiles
-        painted = [0] * len(tiles)
-        last_sequence = [0] * len(tiles)
         failures: dict[str, str] = {}
 
-        def count(index: int, image: Any) -> None:
-            # A repaint of the same picture (an overlay, a resize) is not a new frame.
-            if image is not None and image.sequence != last_sequence[index]:
-                last_sequence[index] = image.sequence
-                painted[index] += 1
+        def state_changed(index: int) -> None:
+            state = tiles[index].state
+            if state.state in (PlayerState.FAILED, PlayerState.RECONNECTING):
+                failures[str(tiles[index].camera)] = f"{state.state}: {state.error}"
 
         for tile in tiles:
-            tile.frame_painted.connect(lambda image, i=tile.index: count(i, image))
-
-            def state_changed(index: int) -> None:
-                state = tiles[index].state
-                if state.state in (PlayerState.FAILED, PlayerState.RECONNECTING):
-                    failures[str(tiles[index].camera)] = f"{state.state}: {state.error}"
-
             tile.state_changed.connect(state_changed)
         deadline = time.monotonic() + 180
         while not all(t.frame is not None for t in tiles):
@@ -93,7 +83,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.sleep(args.warmup)
         lags: list[float] = []
         lag_task = asyncio.ensure_future(loop_lag(lags))
-        painted[:] = [0] * len(tiles)
+        painted0 = [t.painted_frames for t in tiles]
         rss_start = meter.rss_mb()
         samples = [(0.0, round(rss_start, 1))]
         meter.start()
@@ -103,6 +93,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(min(args.sample_seconds, total - elapsed))
             samples.append((round(time.monotonic() - started, 1), round(meter.rss_mb(), 1)))
         cpu, wall = meter.stop()
+        painted = [t.painted_frames - p0 for t, p0 in zip(tiles, painted0, strict=True)]
         lag_task.cancel()
         rss_end = meter.rss_mb()
         dropped = sum(p.statistics().frames_dropped for p in console.hub.players())
@@ -134,6 +125,8 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     args = parse_args()
     app = QApplication(["soak-benchmark"])
+    # Each measured window is closed before the next: that must not end the run.
+    app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:

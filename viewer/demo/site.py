@@ -32,11 +32,25 @@ class DemoSite:
         self.rtsp = RtspServer(
             self.library, DEMO_CAMERAS, host=host, port=port_base or 0, auth=auth
         )
+        self.preparing: threading.Thread | None = None
 
     async def start(self) -> None:
+        """Listen, then encode any missing footage in the background, first cameras first.
+
+        A client asking for a camera before its footage exists waits for it; encoding
+        everything up front means a first `vigil --demo` plays within seconds.
+        """
         await self.rtsp.start()
+        self.preparing = threading.Thread(
+            target=self.library.prepare,
+            args=([camera.id for camera in DEMO_CAMERAS],),
+            name="demo footage",
+            daemon=True,
+        )
+        self.preparing.start()
 
     async def stop(self) -> None:
+        self.library.close()
         await self.rtsp.stop()
 
     def describe(self) -> list[dict[str, Any]]:

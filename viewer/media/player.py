@@ -58,6 +58,7 @@ class Subscription:
 
     def set_box(self, width: int, height: int) -> None:
         self.box = (max(0, width), max(0, height))
+        self.player._boxes_changed()
 
     def take(self) -> VideoImage | None:
         return self.mailbox.take()
@@ -100,6 +101,9 @@ class StreamPlayer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._delivered = False
+        # Bumped (by the GUI thread only) whenever a subscriber's box changes, so the
+        # decode thread recomputes the output size then and not for every frame.
+        self._box_version = 0
         self.stats = StreamStats()
 
     # -- control, from any thread -------------------------------------------------
@@ -116,6 +120,10 @@ class StreamPlayer:
             self._subscribers = tuple(s for s in self._subscribers if s is not subscription)
             if not self._subscribers:
                 self._stop.set()
+        self._boxes_changed()
+
+    def _boxes_changed(self) -> None:
+        self._box_version += 1
 
     @property
     def subscriber_count(self) -> int:
@@ -243,6 +251,8 @@ class StreamPlayer:
         converter = self._converter_factory()
         clock = _PresentationClock() if paced else None
         sequence = 0
+        size_key: tuple[int, int, int] | None = None
+        width = height = 0
         last_picture = time.monotonic()
         for packet in container.demux(stream):
             if self._stop.is_set():
@@ -265,7 +275,9 @@ class StreamPlayer:
                 if clock is not None and clock.wait(frame.time, self._stop):
                     return
                 sequence += 1
-                width, height = self._output_size(frame.width, frame.height)
+                key = (self._box_version, frame.width, frame.height)
+                if key != size_key:
+                    size_key, (width, height) = key, self._output_size(frame.width, frame.height)
                 image = converter.convert(frame, width, height, sequence)
                 self.stats.frame(frame.width, frame.height, image.decoded_at)
                 last_picture = image.decoded_at
@@ -278,7 +290,9 @@ class StreamPlayer:
         if not boxes:
             return width, height
         box = max(boxes, key=lambda b: b[0] * b[1])
-        return fit_inside(width, height, *box)
+        fitted_width, fitted_height = fit_inside(width, height, *box)
+        # swscale takes a plain-C path for odd output widths, 2.7x slower (docs/pitfalls.md).
+        return max(2, fitted_width & ~1), fitted_height
 
     def _check_stall(self, now: float) -> None:
         """Tell viewers the picture froze before the read timeout forces a reconnect."""

@@ -5,9 +5,9 @@ that covers it (core.streams.choose_stream). Switching streams, as when a tile i
 maximised, opens the new stream beside the old one and lets go of the old one only
 when the new one has produced its first picture, so the operator never sees black.
 
-Callbacks: ``poke`` is called from decode threads when a frame or a state change
-waits; it must be thread-safe (the UI passes a Qt signal's ``emit``). Everything else
-runs on the event loop's thread.
+``poke``, if given, is called from decode threads when a frame or a state change
+waits, and must be thread-safe; a viewer that polls (the UI's frame clock) needs
+none. Everything else runs on the event loop's thread.
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ from viewer.services.players import PlayerHub
 log = logging.getLogger(__name__)
 
 
+def _nothing() -> None:
+    pass
+
+
 class _Feed:
     """A subscription and the quality it was opened for."""
 
@@ -41,12 +45,16 @@ class _Feed:
 
 class CameraView:
     def __init__(
-        self, directory: Directory, hub: PlayerHub, ref: CameraRef, poke: Callable[[], None]
+        self,
+        directory: Directory,
+        hub: PlayerHub,
+        ref: CameraRef,
+        poke: Callable[[], None] | None = None,
     ) -> None:
         self.ref = ref
         self._directory = directory
         self._hub = hub
-        self._poke = poke
+        self._poke = poke or _nothing
         self._box = (0, 0)
         self._active: _Feed | None = None
         self._pending: _Feed | None = None

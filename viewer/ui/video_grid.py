@@ -3,12 +3,16 @@
 Tiles are placed by hand rather than by a QGridLayout so that maximising one is just
 a geometry change: the tile keeps its stream (and its last picture) while it grows,
 and the others are hidden, which stops their decoding.
+
+The grid's frame clock ticks at the screen's refresh rate and lets every visible
+tile pick up its newest picture; all tiles with news repaint in one pass. Painting
+faster than the screen refreshes would show nothing more.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, Signal
-from PySide6.QtGui import QPalette, QResizeEvent
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QHideEvent, QPalette, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QWidget
 
 from viewer.core.models import CameraRef
@@ -42,6 +46,9 @@ class VideoGrid(QWidget):
         palette.setColor(QPalette.ColorRole.Window, BACKGROUND.darker(150))
         self.setPalette(palette)
         self.setAutoFillBackground(True)
+        self._clock = QTimer(self)
+        self._clock.setTimerType(Qt.TimerType.PreciseTimer)
+        self._clock.timeout.connect(self._tick)
         self.set_grid(2)
         console.directory.subscribe(self._directory_changed)
 
@@ -163,7 +170,20 @@ class VideoGrid(QWidget):
         tile.show_camera(self._new_view(tile, ref), self._camera_name(ref))
 
     def _new_view(self, tile: VideoTile, ref: CameraRef) -> CameraView:
-        return CameraView(self._console.directory, self._console.hub, ref, tile.poke)
+        return CameraView(self._console.directory, self._console.hub, ref, tile.notice)
+
+    def _tick(self) -> None:
+        for tile in self._tiles:
+            if tile.isVisible():
+                tile.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        screen = self.screen()
+        rate = screen.refreshRate() if screen is not None else 60.0
+        self._clock.start(max(4, round(1000 / (rate if rate > 1 else 60.0))))
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._clock.stop()
 
     def _camera_name(self, ref: CameraRef) -> str:
         camera = self._console.directory.camera(ref)

@@ -1,14 +1,16 @@
 """One cell of the video grid: paints a camera's newest picture and says what is wrong.
 
-Decode threads poke the tile through a queued signal; the tile then takes the newest
-frame from its CameraView on the GUI thread and repaints. The picture arrives already
+The grid's frame clock calls :meth:`VideoTile.refresh` at display rate; the tile takes
+the newest frame from its CameraView, if one arrived, and repaints. Decode threads
+never signal the GUI per frame: waking the GUI thread 400 times a second for 16
+streams cost more than painting them (docs/pitfalls.md). The picture arrives already
 scaled to the tile's size in device pixels, so painting is a plain blit of a QImage
 that wraps the decoder's buffer without copying.
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -18,12 +20,14 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QFont,
+    QFontMetrics,
     QHideEvent,
     QImage,
     QMouseEvent,
     QPainter,
     QPaintEvent,
     QPen,
+    QPixmap,
     QResizeEvent,
     QShowEvent,
 )
@@ -46,6 +50,8 @@ RESIZE_SETTLE_MS = 120
 
 
 class VideoTile(QWidget):
+    """A tile; ``frame_painted`` is emitted only while something is connected to it."""
+
     selected = Signal(int)
     maximise_requested = Signal(int)
     camera_dropped = Signal(int, object, object)
@@ -53,8 +59,7 @@ class VideoTile(QWidget):
     state_changed = Signal(int)
     frame_painted = Signal(object)
     """Emitted after every paint with the VideoImage painted, or None for a paint
-    without a picture; tests and benchmarks watch it."""
-    _poked = Signal()
+    without a picture; tests watch it."""
 
     def __init__(self, index: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,12 +73,24 @@ class VideoTile(QWidget):
         self._qimage: QImage | None = None
         self._state = StateInfo(PlayerState.STOPPED)
         self._is_selected = False
+        self._title_cache = _PixmapCache()
+        self._message_cache = _PixmapCache()
         self._drag_start: QPoint | None = None
-        self._poked.connect(self._on_poke, Qt.ConnectionType.QueuedConnection)
+        self.painted_frames = 0
+        """Distinct pictures painted so far: the frame rate the operator sees."""
+        self._last_painted = -1
         self._settle = QTimer(self, singleShot=True, interval=RESIZE_SETTLE_MS)
         self._settle.timeout.connect(self._apply_box)
         self._countdown = QTimer(self, interval=1000)
-        self._countdown.timeout.connect(self.update)
+        self._countdown.timeout.connect(self._update_message)
+        self._news = False
+        self._message = ""
+        self._geometry_key: tuple[object, ...] | None = None
+        self._video_rect = QRect()
+        self._margins: tuple[QRect, ...] = ()
+        meta = self.metaObject()
+        self._frame_painted_method = meta.method(meta.indexOfSignal("frame_painted(PyObject)"))
+        self._update_message()
 
     # -- what the grid sets ---------------------------------------------------------
 
@@ -93,17 +110,15 @@ class VideoTile(QWidget):
     def frame(self) -> VideoImage | None:
         return self._frame
 
-    def poke(self) -> None:
-        """Thread-safe: a decode thread has something for this tile."""
-        self._poked.emit()
-
     def show_camera(self, view: CameraView | None, name: str = "") -> None:
-        """Start showing ``view`` (made with this tile's ``poke``), or nothing."""
+        """Start showing ``view`` (made with this tile's ``notice``), or nothing."""
         if self._view is not None:
             self._view.close()
         self._view, self._name = view, name
         self._frame = self._qimage = None
+        self._news = view is not None
         self._set_state(view.state if view else StateInfo(PlayerState.STOPPED))
+        self._update_message()
         if view is not None and self.isVisible():
             self._apply_box()
         self.update()
@@ -123,10 +138,20 @@ class VideoTile(QWidget):
 
     # -- frames and state -----------------------------------------------------------
 
-    def _on_poke(self) -> None:
+    def notice(self) -> None:
+        """Thread-safe: a decode thread left a picture or a state change for this tile.
+
+        Only a flag (one attribute store, atomic under the GIL): the frame clock looks
+        at it and leaves quiet tiles alone.
+        """
+        self._news = True
+
+    def refresh(self) -> None:
+        """Take the newest picture and state from the view; called by the frame clock."""
         view = self._view
-        if view is None:
+        if view is None or not self._news:
             return
+        self._news = False
         image = view.take()
         if image is not None:
             self._frame = image
@@ -137,15 +162,21 @@ class VideoTile(QWidget):
         self._set_state(view.state)
 
     def _set_state(self, info: StateInfo) -> None:
-        if info == self._state:
+        if info is self._state or info == self._state:
             return
         self._state = info
+        self._update_message()
         if info.state is PlayerState.RECONNECTING:
             self._countdown.start()
         else:
             self._countdown.stop()
         self.setToolTip(detail_text(info) if info.error else "")
         self.state_changed.emit(self.index)
+        self.update()
+
+    def _update_message(self) -> None:
+        """The words in the middle of the tile; recomputed on change and each second."""
+        self._message = "Drop a camera here" if self._view is None else state_text(self._state)
         self.update()
 
     def _apply_box(self) -> None:
@@ -202,41 +233,99 @@ class VideoTile(QWidget):
     # -- painting -------------------------------------------------------------------
 
     def video_rect(self) -> QRect:
-        """Where the picture goes: the tile's rectangle fitted to the picture's shape."""
-        if self._frame is None:
+        """Where the picture goes: the tile's rectangle fitted to the picture's shape.
+
+        A picture converted for this tile's size is drawn at its own size, pixel for
+        pixel (its width is rounded to even, so it can be a pixel narrower than the
+        fit); anything else (the tile just resized, a stream shared with a bigger
+        tile) is scaled into the fitted rectangle. Computed once per change of size.
+        """
+        frame = self._frame
+        if frame is None:
             return self.rect()
-        width, height = fit_inside(
-            self._frame.source_width, self._frame.source_height, self.width(), self.height()
-        )
-        return QRect((self.width() - width) // 2, (self.height() - height) // 2, width, height)
+        key = (frame.width, frame.height, frame.source_width, frame.source_height, self.size())
+        if key != self._geometry_key:
+            self._geometry_key = key
+            ratio = self.devicePixelRatioF()
+            width, height = fit_inside(
+                frame.source_width, frame.source_height, self.width(), self.height()
+            )
+            if abs(frame.width - width * ratio) <= 2 and abs(frame.height - height * ratio) <= 2:
+                width, height = round(frame.width / ratio), round(frame.height / ratio)
+            self._video_rect = QRect(
+                (self.width() - width) // 2, (self.height() - height) // 2, width, height
+            )
+            self._margins = _margins(self.rect(), self._video_rect)
+        return self._video_rect
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), BACKGROUND)
+        frame = self._frame
         if self._qimage is not None:
             target = self.video_rect()
+            # Only the letterbox margins need clearing: the picture covers the rest.
+            for margin in self._margins:
+                if not margin.isEmpty():
+                    painter.fillRect(margin, BACKGROUND)
             if self._qimage.size() != target.size() * self.devicePixelRatioF():
                 painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(QRectF(target), self._qimage)
-        if self._view is None:
-            self._paint_centre_text(painter, "Drop a camera here", dim=True)
         else:
-            self._paint_title(painter)
-            text = state_text(self._state, time.monotonic())
-            if text:
-                self._paint_centre_text(painter, text, dim=False)
+            painter.fillRect(self.rect(), BACKGROUND)
+        self._paint_overlay(painter)
+        painter.end()
+        if frame is not None and frame.sequence != self._last_painted:
+            self._last_painted = frame.sequence
+            self.painted_frames += 1
+        if self.isSignalConnected(self._frame_painted_method):
+            self.frame_painted.emit(frame)
+
+    def _paint_overlay(self, painter: QPainter) -> None:
+        """Name, live badge, state words and selection frame over the picture.
+
+        Laying out text costs more than blitting a whole picture, so each piece is
+        rendered once into a small pixmap and redrawn only when what it says changes.
+        """
+        if self._view is not None:
+            live = self._state.state is PlayerState.PLAYING
+            title = self._title_cache.get(
+                (self.width(), self.devicePixelRatioF(), self._name, live), self._draw_title
+            )
+            painter.drawPixmap(0, 0, title)
+        text = self._message
+        if text:
+            message = self._message_cache.get(
+                (self.size(), self.devicePixelRatioF(), text, self._view is None),
+                lambda: self._draw_message(text, dim=self._view is None),
+            )
+            size = message.deviceIndependentSize()
+            painter.drawPixmap(
+                round((self.width() - size.width()) / 2),
+                round((self.height() - size.height()) / 2),
+                message,
+            )
         if self._is_selected:
             painter.setPen(QPen(SELECTED, 2))
             painter.drawRect(self.rect().adjusted(1, 1, -1, -1))
-        painter.end()
-        self.frame_painted.emit(self._frame)
 
-    def _paint_title(self, painter: QPainter) -> None:
+    def _font(self, pixels: int) -> QFont:
         font = QFont(self.font())
-        font.setPixelSize(max(10, min(14, self.height() // 14)))
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
+        font.setPixelSize(pixels)
+        return font
+
+    def _transparent(self, width: int, height: int) -> tuple[QPixmap, QPainter]:
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(round(width * ratio), round(height * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        return pixmap, QPainter(pixmap)
+
+    def _draw_title(self) -> QPixmap:
+        font = self._font(max(10, min(14, self.height() // 14)))
+        metrics = QFontMetrics(font)
+        pixmap, painter = self._transparent(self.width(), metrics.height() + 6)
         bar = QRect(0, 0, self.width(), metrics.height() + 6)
+        painter.setFont(font)
         painter.fillRect(bar, QColor(0, 0, 0, 140))
         live = self._state.state is PlayerState.PLAYING
         badge = "● LIVE" if live else ""
@@ -253,17 +342,43 @@ class VideoTile(QWidget):
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
                 badge,
             )
+        painter.end()
+        return pixmap
 
-    def _paint_centre_text(self, painter: QPainter, text: str, *, dim: bool) -> None:
-        font = QFont(self.font())
-        font.setPixelSize(max(10, min(16, self.height() // 12)))
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
-        width = min(self.width() - 8, metrics.horizontalAdvance(text) + 24)
+    def _draw_message(self, text: str, *, dim: bool) -> QPixmap:
+        font = self._font(max(10, min(16, self.height() // 12)))
+        metrics = QFontMetrics(font)
+        width = max(1, min(self.width() - 8, metrics.horizontalAdvance(text) + 24))
         box = QRect(0, 0, width, metrics.height() + 12)
-        box.moveCenter(self.rect().center())
+        pixmap, painter = self._transparent(box.width(), box.height())
+        painter.setFont(font)
         if not dim:
             painter.fillRect(box, QColor(0, 0, 0, 170))
         painter.setPen(QColor(140, 140, 140) if dim else QColor(255, 255, 255))
         elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, box.width() - 8)
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, elided)
+        painter.end()
+        return pixmap
+
+
+class _PixmapCache:
+    """One pixmap, kept while its key (what it shows, at what size) stays the same."""
+
+    def __init__(self) -> None:
+        self._key: object = None
+        self._pixmap = QPixmap()
+
+    def get(self, key: object, draw: Callable[[], QPixmap]) -> QPixmap:
+        if key != self._key:
+            self._key, self._pixmap = key, draw()
+        return self._pixmap
+
+
+def _margins(outer: QRect, inner: QRect) -> tuple[QRect, ...]:
+    """The parts of ``outer`` that ``inner`` (centred inside it) leaves uncovered."""
+    return (
+        QRect(outer.left(), outer.top(), outer.width(), inner.top() - outer.top()),
+        QRect(outer.left(), inner.bottom() + 1, outer.width(), outer.bottom() - inner.bottom()),
+        QRect(outer.left(), inner.top(), inner.left() - outer.left(), inner.height()),
+        QRect(inner.right() + 1, inner.top(), outer.right() - inner.right(), inner.height()),
+    )
