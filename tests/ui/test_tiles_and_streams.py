@@ -134,3 +134,23 @@ def test_emptying_a_tile_stops_its_stream(qloop, make_window, demo_site):
     qloop.run_until_complete(scenario())
     assert window.console.hub.players() == []
     assert tile.camera is None
+
+
+def test_a_minimised_window_stops_decoding_and_resumes_on_restore(qloop, demo_window):
+    window = demo_window
+    tiles = window.grid.tiles
+
+    async def scenario():
+        assert await until(lambda: all(t.frame is not None for t in tiles))
+        last_pictures = [t.frame for t in tiles]
+        window.showMinimized()
+        assert await until(lambda: window.console.hub.players() == [], within=10)
+        # The tiles keep their last pictures while hidden.
+        assert [t.frame for t in tiles] == last_pictures
+        window.showNormal()
+        assert await until(lambda: len(window.console.hub.players()) == 4, within=10)
+        assert await until(
+            lambda: all(t.frame is not p for t, p in zip(tiles, last_pictures, strict=True))
+        )
+
+    qloop.run_until_complete(scenario())

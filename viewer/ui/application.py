@@ -13,6 +13,8 @@ from typing import Any
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from viewer.ui.theme import apply_theme
+
 
 def run(session: Callable[[QApplication], Coroutine[Any, Any, int]]) -> int:
     """Run ``session(app)`` on a qasync loop until it returns; its result is the exit code."""
@@ -21,6 +23,7 @@ def run(session: Callable[[QApplication], Coroutine[Any, Any, int]]) -> int:
     app.setApplicationName("Vigil")
     app.setOrganizationName("Vigil")
     app.setQuitOnLastWindowClosed(True)
+    apply_theme(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:

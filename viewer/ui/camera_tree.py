@@ -133,6 +133,11 @@ class CameraTree(QWidget):
         elif session.status is SiteStatus.CONNECTING:
             item.setText(f"{session.site.name} – connecting…")
         self._add_group(item, session.tree)
+        if not item.hasChildren() and session.status is SiteStatus.ONLINE:
+            hint = QStandardItem("No cameras yet (Ctrl+N adds one)")
+            hint.setEnabled(False)
+            hint.setDragEnabled(False)
+            item.appendRow(hint)
         return item
 
     def _add_group(self, parent: QStandardItem, group: CameraGroup) -> None:
