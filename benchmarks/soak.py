@@ -89,8 +89,12 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         meter.start()
         started = time.monotonic()
         total = args.minutes * 60
-        while (elapsed := time.monotonic() - started) < total:
-            await asyncio.sleep(min(args.sample_seconds, total - elapsed))
+        # Sample on a fixed schedule: sleeping for "what is left" near the end wakes
+        # early on a millisecond timer and would sample the same instant many times.
+        steps = math.ceil(total / args.sample_seconds)
+        for step in range(1, steps + 1):
+            due = started + min(step * args.sample_seconds, total)
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
             samples.append((round(time.monotonic() - started, 1), round(meter.rss_mb(), 1)))
         cpu, wall = meter.stop()
         painted = [t.painted_frames - p0 for t, p0 in zip(tiles, painted0, strict=True)]
