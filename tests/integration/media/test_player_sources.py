@@ -73,6 +73,16 @@ def test_a_file_plays_scaled_to_the_box_with_its_colours(tmp_path):
     assert player.statistics().codec == "h264"
 
 
+def test_pictures_have_an_even_width_so_swscale_keeps_its_fast_path(tmp_path):
+    clip = write_clip(tmp_path / "orange.mp4", ORANGE)
+    # 320x180 fitted into 163x200 would be 163x92: one column narrower instead.
+    _, collector = play(StreamDescription(str(clip), live=False), box=(163, 200))
+    image = collector.images[-1]
+    assert (image.width, image.height) == (162, 92)
+    red, _, _ = pixel_rgb(image, 161, 45)
+    assert abs(red - ORANGE[0]) < 12
+
+
 def test_frames_come_in_order_and_numbered(tmp_path):
     clip = write_clip(tmp_path / "clip.mp4", ORANGE)
     _, collector = play(StreamDescription(str(clip), live=False), frames=15)
