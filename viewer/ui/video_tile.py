@@ -88,6 +88,7 @@ class VideoTile(QWidget):
         self._geometry_key: tuple[object, ...] | None = None
         self._video_rect = QRect()
         self._margins: tuple[QRect, ...] = ()
+        self._one_to_one = False
         meta = self.metaObject()
         self._frame_painted_method = meta.method(meta.indexOfSignal("frame_painted(PyObject)"))
         self._update_message()
@@ -158,6 +159,8 @@ class VideoTile(QWidget):
             self._qimage = QImage(
                 image.pixels, image.width, image.height, image.stride, QImage.Format.Format_RGB32
             )
+            # Device pixels: on a scaled screen the picture covers fewer logical pixels.
+            self._qimage.setDevicePixelRatio(self.devicePixelRatioF())
             self.update()
         self._set_state(view.state)
 
@@ -255,7 +258,13 @@ class VideoTile(QWidget):
             self._video_rect = QRect(
                 (self.width() - width) // 2, (self.height() - height) // 2, width, height
             )
-            self._margins = _margins(self.rect(), self._video_rect)
+            self._margins = tuple(
+                m for m in _margins(self.rect(), self._video_rect) if not m.isEmpty()
+            )
+            self._one_to_one = (frame.width, frame.height) == (
+                round(width * ratio),
+                round(height * ratio),
+            )
         return self._video_rect
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -265,11 +274,13 @@ class VideoTile(QWidget):
             target = self.video_rect()
             # Only the letterbox margins need clearing: the picture covers the rest.
             for margin in self._margins:
-                if not margin.isEmpty():
-                    painter.fillRect(margin, BACKGROUND)
-            if self._qimage.size() != target.size() * self.devicePixelRatioF():
+                painter.fillRect(margin, BACKGROUND)
+            if self._one_to_one:
+                # A plain copy of rows; the rectangle overload checks for scaling first.
+                painter.drawImage(target.topLeft(), self._qimage)
+            else:
                 painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(QRectF(target), self._qimage)
+                painter.drawImage(QRectF(target), self._qimage)
         else:
             painter.fillRect(self.rect(), BACKGROUND)
         self._paint_overlay(painter)
