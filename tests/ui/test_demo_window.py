@@ -18,7 +18,8 @@ from viewer.core.models import CameraRef
 from viewer.demo.footage import DEMO_CAMERAS
 from viewer.ui.camera_tree import CAMERA_ROLE
 
-from .conftest import assert_shows, until
+from .conftest import until
+from .pixels import assert_shows
 
 
 def test_demo_grid_plays_drags_and_maximises_without_a_blank_paint(qloop, demo_window):

@@ -15,7 +15,8 @@ from viewer.services.settings import Layout
 from viewer.ui.add_camera_dialog import AddCameraDialog
 from viewer.ui.camera_tree import CAMERA_ROLE
 
-from .conftest import assert_shows, until
+from .conftest import until
+from .pixels import assert_shows
 
 
 def visible_cameras(tree) -> list[str]:

@@ -16,7 +16,8 @@ from viewer.media.state import PlayerState
 from viewer.services.settings import Layout
 from viewer.ui.wording import state_text
 
-from .conftest import assert_shows, until
+from .conftest import until
+from .pixels import assert_shows
 
 
 def single(camera_id: str) -> Layout:

@@ -10,6 +10,7 @@ that wraps the decoder's buffer without copying.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, QRect, QRectF, Qt, QTimer, Signal
@@ -238,32 +239,40 @@ class VideoTile(QWidget):
     def video_rect(self) -> QRect:
         """Where the picture goes: the tile's rectangle fitted to the picture's shape.
 
-        A picture converted for this tile's size is drawn at its own size, pixel for
-        pixel (its width is rounded to even, so it can be a pixel narrower than the
-        fit); anything else (the tile just resized, a stream shared with a bigger
-        tile) is scaled into the fitted rectangle. Computed once per change of size.
+        A picture converted for this tile's size is drawn pixel for pixel (its width is
+        rounded to even, so it can be a pixel narrower than the fit); anything else (the
+        tile just resized, a stream shared with a bigger tile) is scaled into the fitted
+        rectangle. On a scaled screen a picture's size in logical pixels can end in a
+        half; the rectangle is rounded down so the picture, painted after the margins,
+        covers every device pixel of it. Computed once per change of size.
         """
         frame = self._frame
         if frame is None:
             return self.rect()
-        key = (frame.width, frame.height, frame.source_width, frame.source_height, self.size())
+        ratio = self.devicePixelRatioF()
+        key = (
+            frame.width,
+            frame.height,
+            frame.source_width,
+            frame.source_height,
+            self.size(),
+            ratio,
+        )
         if key != self._geometry_key:
             self._geometry_key = key
-            ratio = self.devicePixelRatioF()
             width, height = fit_inside(
                 frame.source_width, frame.source_height, self.width(), self.height()
             )
-            if abs(frame.width - width * ratio) <= 2 and abs(frame.height - height * ratio) <= 2:
-                width, height = round(frame.width / ratio), round(frame.height / ratio)
+            self._one_to_one = (
+                abs(frame.width - width * ratio) <= 2 and abs(frame.height - height * ratio) <= 2
+            )
+            if self._one_to_one:
+                width, height = math.floor(frame.width / ratio), math.floor(frame.height / ratio)
             self._video_rect = QRect(
                 (self.width() - width) // 2, (self.height() - height) // 2, width, height
             )
             self._margins = tuple(
                 m for m in _margins(self.rect(), self._video_rect) if not m.isEmpty()
-            )
-            self._one_to_one = (frame.width, frame.height) == (
-                round(width * ratio),
-                round(height * ratio),
             )
         return self._video_rect
 
