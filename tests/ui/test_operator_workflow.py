@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from viewer.app import DEMO_SITE_ID, demo_backend, demo_layout
 from viewer.core.models import CameraRef
@@ -148,6 +150,50 @@ def test_double_clicking_a_camera_fills_the_selected_tile_and_moves_on(qloop, de
     qloop.run_until_complete(until(lambda: tile.frame is not None and tile.frame.sequence > 2))
     qloop.run_until_complete(until(lambda: False, within=0.2))
     assert_shows(tile, DEMO_CAMERAS[11])
+
+
+def right_click(tile):
+    """Open the tile's menu as a right-click does; returns the menu that pops up."""
+    where = QPoint(20, 20)
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, where, tile.mapToGlobal(where))
+    QApplication.sendEvent(tile, event)
+    return QApplication.activePopupWidget()
+
+
+def menu_entries(menu) -> dict[str, object]:
+    return {action.text(): action for action in menu.actions() if not action.isSeparator()}
+
+
+def test_right_clicking_a_tile_offers_maximise_statistics_and_emptying(qloop, demo_window):
+    grid = demo_window.grid
+    tile = grid.tiles[2]
+    menu = right_click(tile)
+    assert grid.selected == 2
+    entries = menu_entries(menu)
+    assert list(entries) == ["Maximise", "Statistics", "Empty tile"]
+    assert entries["Empty tile"].isEnabled()
+    entries["Maximise"].trigger()
+    menu.close()
+    assert grid.maximised == 2
+
+    menu = right_click(tile)
+    entries = menu_entries(menu)
+    assert list(entries) == ["Restore grid", "Statistics", "Empty tile"]
+    entries["Statistics"].trigger()
+    assert demo_window.statistics_action.isChecked()
+    assert grid.statistics_visible
+    entries["Restore grid"].trigger()
+    menu.close()
+    assert grid.maximised is None
+
+    menu = right_click(tile)
+    menu_entries(menu)["Empty tile"].trigger()
+    menu.close()
+    assert tile.camera is None
+    assert grid.layout_settings().tiles[2] is None
+    menu = right_click(tile)
+    assert not menu_entries(menu)["Empty tile"].isEnabled()
+    menu.close()
 
 
 def test_grid_sizes_from_keys_and_toolbar(qloop, demo_window):

@@ -155,3 +155,53 @@ def test_a_minimised_window_stops_decoding_and_resumes_on_restore(qloop, demo_wi
         )
 
     qloop.run_until_complete(scenario())
+
+
+def luminance_at(tile, x: int, y: int) -> float:
+    image = tile.grab().toImage()
+    ratio = image.devicePixelRatio()
+    colour = image.pixelColor(round(x * ratio), round(y * ratio))
+    return 0.299 * colour.red() + 0.587 * colour.green() + 0.114 * colour.blue()
+
+
+def figures(tile) -> tuple[str, float, float]:
+    """(first line, fps, kbit/s) read back from a tile's statistics text."""
+    first, rates, _losses = tile.statistics.splitlines()[:3]
+    fps, rate = rates.split(" · ")
+    value, unit = rate.split()
+    kbits = float(value) * (1000 if unit == "Mbit/s" else 1)
+    return first, float(fps.removesuffix(" fps")), kbits
+
+
+def test_statistics_show_the_stream_each_tile_decodes(qloop, demo_window):
+    grid = demo_window.grid
+    tile = grid.tiles[0]
+
+    async def scenario():
+        assert await until(lambda: tile.frame is not None and tile.view.quality is not None)
+        picture = tile.video_rect()
+        # Inside the figures' box once it shows: top right of the picture, in the sky.
+        spot = (picture.right() - 6, max(picture.top(), 30) + 6)
+        assert luminance_at(tile, *spot) > 120
+        assert tile.statistics == ""
+
+        demo_window.statistics_action.trigger()
+        assert all(t.statistics for t in grid.tiles if t.camera is not None)
+        # The rates cover a two-second window: wait until it is full.
+        assert await until(lambda: figures(tile)[1] >= 20, within=10)
+        first, fps, kbits = figures(tile)
+        frame = tile.frame
+        assert first == f"Sub stream H264 {frame.source_width}×{frame.source_height}"
+        assert (frame.source_width, frame.source_height) == (640, 360)
+        assert fps <= 30
+        assert 250 <= kbits <= 1500  # the demo sub-stream is encoded at about 500 kbit/s
+        assert luminance_at(tile, *spot) < 90
+
+        grid.maximise(0)
+        assert await until(lambda: tile.statistics.startswith("Main stream H264 1920×1080"))
+        assert await until(lambda: 2000 <= figures(tile)[2] <= 8000, within=10)
+
+        demo_window.statistics_action.trigger()
+        assert tile.statistics == ""
+
+    qloop.run_until_complete(scenario())

@@ -1,9 +1,11 @@
 """Rules about streams: which encoding a tile should play, and at what size.
 
-A tile plays the smallest stream that is at least its own size in device pixels, so
+A tile plays the smallest stream whose picture it can show without enlarging it, so
 a 4x4 grid decodes sub-streams and a maximised tile the main stream, without the
-operator choosing. Until a stream has been seen its size is assumed from what IP
-cameras typically send (1080p main, 360p sub); the first decoded frame corrects it.
+operator choosing. What counts is the part of the tile the picture fills: the bars
+beside a 16:9 picture in a taller tile need no pixels from the camera. Until a stream
+has been seen its size is assumed from what IP cameras typically send (1080p main,
+360p sub); the first decoded frame corrects it.
 """
 
 from __future__ import annotations
@@ -27,13 +29,19 @@ def stream_size(stream: StreamInfo) -> tuple[int, int]:
 
 
 def choose_stream(streams: Sequence[StreamInfo], width: int, height: int) -> StreamInfo:
-    """The smallest stream covering ``width`` x ``height`` pixels, else the largest one."""
+    """The smallest stream that fits a ``width`` x ``height`` box at 1:1 or shrunk.
+
+    A stream that would have to be enlarged to fill the box on one side looks soft;
+    when every stream would, the largest one is the sharpest to be had.
+    """
     if not streams:
         raise ValueError("a camera without streams cannot be played")
     by_area = sorted(streams, key=lambda s: stream_size(s)[0] * stream_size(s)[1])
     for stream in by_area:
         w, h = stream_size(stream)
-        if w >= width and h >= height:
+        # Fitted into the box, a picture fills its width or its height: as long as it
+        # is that wide or that tall, it is shown at 1:1 or shrunk.
+        if w >= width or h >= height:
             return stream
     return by_area[-1]
 

@@ -21,6 +21,7 @@ from viewer.core.streams import choose_stream
 from viewer.media.frames import VideoImage
 from viewer.media.player import Subscription
 from viewer.media.state import PlayerState, StateInfo
+from viewer.media.stats import StatsSnapshot
 from viewer.services.directory import Directory
 from viewer.services.players import PlayerHub
 
@@ -77,6 +78,11 @@ class CameraView:
         if feed is None:
             return StateInfo(PlayerState.STOPPED if self._suspended else PlayerState.CONNECTING)
         return feed.subscription.state
+
+    def statistics(self) -> StatsSnapshot | None:
+        """Figures of the stream on screen (or being opened), shared by every tile on it."""
+        feed = self._active or self._pending
+        return feed.subscription.player.statistics() if feed else None
 
     async def set_box(self, width: int, height: int) -> None:
         """The tile's video area in device pixels changed: maybe switch stream."""

@@ -2,7 +2,7 @@
 
 Keys: 1-6 and 8 pick the grid size, Enter maximises the selected tile and Escape
 restores it, Delete empties the selected tile, Ctrl+F jumps to the camera filter,
-Ctrl+N adds a camera.
+Ctrl+N adds a camera, Ctrl+I shows every tile's stream statistics.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
         self.grid.camera_state_changed.connect(self._camera_state_changed)
         self.grid.layout_changed.connect(self._layout_changed)
         self.grid.maximised_changed.connect(self._sync_grid_actions)
+        self.grid.tile_menu_requested.connect(self._tile_menu)
         self._layout_ready = False
 
     # -- building -----------------------------------------------------------------------
@@ -78,6 +79,13 @@ class MainWindow(QMainWindow):
         self.add_camera_action.setShortcut(QKeySequence("Ctrl+N"))
         self.add_camera_action.triggered.connect(self.add_camera)
         toolbar.addAction(self.add_camera_action)
+        self.statistics_action = QAction("Statistics", self, checkable=True)
+        self.statistics_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.statistics_action.setToolTip(
+            "Show each tile's stream: resolution, frame rate, bitrate, losses (Ctrl+I)"
+        )
+        self.statistics_action.toggled.connect(self.grid.set_statistics_visible)
+        toolbar.addAction(self.statistics_action)
         for key, slot in (
             ("Return", self._maximise_selected),
             ("Escape", self.grid.restore),
@@ -191,6 +199,19 @@ class MainWindow(QMainWindow):
             menu.addAction("Enter password…", lambda: self._ask_password(ref))
             menu.addAction("Remove camera", lambda: spawn(self._remove_camera(ref)))
         menu.popup(self.tree.view.viewport().mapToGlobal(position))
+
+    def _tile_menu(self, index: int, position: QPoint) -> None:
+        tile = self.grid.tiles[index]
+        menu = QMenu(self)
+        if self.grid.maximised is None:
+            menu.addAction("Maximise", lambda: self.grid.maximise(index))
+        else:
+            menu.addAction("Restore grid", self.grid.restore)
+        menu.addAction(self.statistics_action)
+        menu.addSeparator()
+        empty = menu.addAction("Empty tile", lambda: self.grid.assign(index, None))
+        empty.setEnabled(tile.camera is not None)
+        menu.popup(position)
 
     def _ask_password(self, ref: CameraRef) -> None:
         camera = self.console.directory.camera(ref)

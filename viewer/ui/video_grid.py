@@ -11,7 +11,7 @@ faster than the screen refreshes would show nothing more.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QPalette, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QWidget
 
@@ -31,6 +31,8 @@ class VideoGrid(QWidget):
     camera_state_changed = Signal(object, object)
     """(CameraRef, StateInfo) of a tile whose stream changed state."""
     maximised_changed = Signal()
+    tile_menu_requested = Signal(int, QPoint)
+    """(tile index, global position) of a right-click on a tile."""
 
     def __init__(self, console: Console, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +44,7 @@ class VideoGrid(QWidget):
         self._assignments: list[CameraRef | None] = [None] * MAX_TILES
         self._selected = 0
         self._maximised: int | None = None
+        self._statistics_visible = False
         palette = self.palette()
         palette.setColor(QPalette.ColorRole.Window, BACKGROUND.darker(150))
         self.setPalette(palette)
@@ -69,6 +72,10 @@ class VideoGrid(QWidget):
     @property
     def maximised(self) -> int | None:
         return self._maximised
+
+    @property
+    def statistics_visible(self) -> bool:
+        return self._statistics_visible
 
     def layout_settings(self) -> Layout:
         count = self._size * self._size
@@ -99,6 +106,8 @@ class VideoGrid(QWidget):
             tile.maximise_requested.connect(self.toggle_maximise)
             tile.camera_dropped.connect(self._dropped)
             tile.state_changed.connect(self._tile_state_changed)
+            tile.menu_requested.connect(self.tile_menu_requested)
+            tile.set_statistics_visible(self._statistics_visible)
             self._tiles.append(tile)
             self._load_tile(tile)
         self._size = size
@@ -108,6 +117,12 @@ class VideoGrid(QWidget):
             tile.set_selected(tile.index == self._selected)
             tile.show()
         self.layout_changed.emit()
+
+    def set_statistics_visible(self, visible: bool) -> None:
+        """Every tile shows its stream's figures (resolution, fps, bitrate, losses)."""
+        self._statistics_visible = visible
+        for tile in self._tiles:
+            tile.set_statistics_visible(visible)
 
     def assign(self, index: int, ref: CameraRef | None) -> None:
         """Show camera ``ref`` in tile ``index`` (None empties the tile)."""

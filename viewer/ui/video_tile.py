@@ -17,6 +17,7 @@ from PySide6.QtCore import QPoint, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QColor,
+    QContextMenuEvent,
     QDrag,
     QDragEnterEvent,
     QDropEvent,
@@ -41,7 +42,7 @@ from viewer.media.state import PlayerState, StateInfo
 from viewer.services.camera_view import CameraView
 from viewer.ui.dragdrop import camera_from_mime, camera_mime
 from viewer.ui.tasks import spawn
-from viewer.ui.wording import detail_text, state_text
+from viewer.ui.wording import detail_text, state_text, statistics_text
 
 BACKGROUND = QColor(12, 12, 14)
 SELECTED = QColor(64, 156, 255)
@@ -58,6 +59,8 @@ class VideoTile(QWidget):
     camera_dropped = Signal(int, object, object)
     """(this tile's index, CameraRef, index of the tile it was dragged from or None)"""
     state_changed = Signal(int)
+    menu_requested = Signal(int, QPoint)
+    """(this tile's index, where the operator right-clicked, in global coordinates)"""
     frame_painted = Signal(object)
     """Emitted after every paint with the VideoImage painted, or None for a paint
     without a picture; tests watch it."""
@@ -86,6 +89,11 @@ class VideoTile(QWidget):
         self._countdown.timeout.connect(self._update_message)
         self._news = False
         self._message = ""
+        self._statistics_visible = False
+        self._statistics = ""
+        self._statistics_cache = _PixmapCache()
+        self._statistics_timer = QTimer(self, interval=1000)
+        self._statistics_timer.timeout.connect(self._update_statistics)
         self._geometry_key: tuple[object, ...] | None = None
         self._video_rect = QRect()
         self._margins: tuple[QRect, ...] = ()
@@ -121,6 +129,7 @@ class VideoTile(QWidget):
         self._news = view is not None
         self._set_state(view.state if view else StateInfo(PlayerState.STOPPED))
         self._update_message()
+        self._update_statistics()
         if view is not None and self.isVisible():
             self._apply_box()
         self.update()
@@ -128,6 +137,20 @@ class VideoTile(QWidget):
     def set_name(self, name: str) -> None:
         self._name = name
         self.update()
+
+    def set_statistics_visible(self, visible: bool) -> None:
+        """Show the stream's figures over the picture, refreshed once a second."""
+        self._statistics_visible = visible
+        if visible:
+            self._statistics_timer.start()
+        else:
+            self._statistics_timer.stop()
+        self._update_statistics()
+
+    @property
+    def statistics(self) -> str:
+        """The figures shown over the picture; empty while they are hidden."""
+        return self._statistics
 
     def set_selected(self, selected: bool) -> None:
         if selected != self._is_selected:
@@ -183,6 +206,14 @@ class VideoTile(QWidget):
         self._message = "Drop a camera here" if self._view is None else state_text(self._state)
         self.update()
 
+    def _update_statistics(self) -> None:
+        view = self._view
+        stats = view.statistics() if view is not None and self._statistics_visible else None
+        text = statistics_text(stats, view.quality) if view is not None and stats else ""
+        if text != self._statistics:
+            self._statistics = text
+            self.update()
+
     def _apply_box(self) -> None:
         if self._view is not None and self.isVisible():
             spawn(self._view.set_box(*self.device_size()))
@@ -220,6 +251,10 @@ class VideoTile(QWidget):
         drag = QDrag(self)
         drag.setMimeData(camera_mime(ref, from_tile=self.index))
         drag.exec(Qt.DropAction.MoveAction)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        self.selected.emit(self.index)
+        self.menu_requested.emit(self.index, event.globalPos())
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         self.maximise_requested.emit(self.index)
@@ -306,12 +341,16 @@ class VideoTile(QWidget):
         Laying out text costs more than blitting a whole picture, so each piece is
         rendered once into a small pixmap and redrawn only when what it says changes.
         """
+        title_height = 0
         if self._view is not None:
             live = self._state.state is PlayerState.PLAYING
             title = self._title_cache.get(
                 (self.width(), self.devicePixelRatioF(), self._name, live), self._draw_title
             )
             painter.drawPixmap(0, 0, title)
+            title_height = round(title.deviceIndependentSize().height())
+        if self._statistics:
+            self._paint_statistics(painter, title_height)
         text = self._message
         if text:
             message = self._message_cache.get(
@@ -327,6 +366,35 @@ class VideoTile(QWidget):
         if self._is_selected:
             painter.setPen(QPen(SELECTED, 2))
             painter.drawRect(self.rect().adjusted(1, 1, -1, -1))
+
+    def _paint_statistics(self, painter: QPainter, below: int) -> None:
+        """The figures go in the picture's top right corner, clear of the title bar."""
+        text = self._statistics
+        box = self._statistics_cache.get(
+            (self.size(), self.devicePixelRatioF(), text), lambda: self._draw_statistics(text)
+        )
+        size = box.deviceIndependentSize()
+        picture = self.video_rect() if self._qimage is not None else self.rect()
+        x = max(0, picture.right() + 1 - round(size.width()) - 4)
+        y = max(picture.top(), below) + 4
+        painter.drawPixmap(x, y, box)
+
+    def _draw_statistics(self, text: str) -> QPixmap:
+        font = self._font(max(9, min(13, self.height() // 18)))
+        metrics = QFontMetrics(font)
+        lines = text.split("\n")
+        limit = max(1, self.width() - 16)
+        lines = [metrics.elidedText(line, Qt.TextElideMode.ElideRight, limit) for line in lines]
+        width = max(metrics.horizontalAdvance(line) for line in lines) + 12
+        box = QRect(0, 0, width, metrics.lineSpacing() * len(lines) + 8)
+        pixmap, painter = self._transparent(box.width(), box.height())
+        painter.setFont(font)
+        painter.fillRect(box, QColor(0, 0, 0, 170))
+        painter.setPen(QColor(235, 235, 235))
+        for row, line in enumerate(lines):
+            painter.drawText(6, 4 + metrics.ascent() + row * metrics.lineSpacing(), line)
+        painter.end()
+        return pixmap
 
     def _font(self, pixels: int) -> QFont:
         font = QFont(self.font())

@@ -19,7 +19,9 @@ from viewer.core.errors import (
     UnreachableError,
     VigilError,
 )
+from viewer.core.models import Quality
 from viewer.media.state import PlayerState, StateInfo
+from viewer.media.stats import StatsSnapshot
 
 
 def problem(error: VigilError | None) -> str:
@@ -70,3 +72,22 @@ def state_text(info: StateInfo, now: float | None = None) -> str:
 def detail_text(info: StateInfo) -> str:
     """The longer explanation for a tooltip or the status bar."""
     return str(info.error) if info.error is not None else state_text(info)
+
+
+def statistics_text(stats: StatsSnapshot, quality: Quality | None) -> str:
+    """The tile's diagnostic lines: which stream, how fast it comes, what was lost."""
+    stream = f"{quality.value.capitalize()} stream" if quality else "Stream"
+    picture = f"{stats.width}×{stats.height}" if stats.width else "no picture yet"
+    codec = f" {stats.codec.upper()}" if stats.codec else ""
+    if stats.bitrate >= 1_000_000:
+        rate = f"{stats.bitrate / 1_000_000:.1f} Mbit/s"
+    else:
+        rate = f"{stats.bitrate / 1000:.0f} kbit/s"
+    lines = [
+        f"{stream}{codec} {picture}",
+        f"{stats.fps:.1f} fps · {rate}",
+        f"Dropped {stats.frames_dropped} · reconnects {stats.reconnects}",
+    ]
+    if stats.corrupt_packets:
+        lines.append(f"Damaged packets {stats.corrupt_packets}")
+    return "\n".join(lines)

@@ -18,6 +18,13 @@ def test_a_tile_bigger_than_the_sub_stream_plays_the_main_stream():
     assert choose_stream([MAIN, SUB], 960, 540) is MAIN
 
 
+def test_letterbox_bars_need_no_pixels_from_the_camera():
+    # A 600x400 tile shows a 16:9 picture at 600x338: the sub-stream fills it unenlarged.
+    assert choose_stream([MAIN, SUB], 600, 400) is SUB
+    assert choose_stream([MAIN, SUB], 700, 300) is SUB
+    assert choose_stream([MAIN, SUB], 700, 380) is MAIN
+
+
 def test_a_tile_bigger_than_every_stream_plays_the_largest():
     assert choose_stream([SUB, MAIN], 3840, 2160) is MAIN
 
@@ -31,6 +38,29 @@ def test_unknown_sizes_are_assumed_typical_until_seen():
 
 def test_a_camera_with_one_stream_always_plays_it():
     assert choose_stream([MAIN], 100, 100) is MAIN
+
+
+sizes = st.tuples(st.integers(16, 8000), st.integers(16, 8000))
+
+
+@given(st.lists(sizes, min_size=1, max_size=4), sizes)
+def test_the_choice_is_the_smallest_stream_not_enlarged_else_the_largest(stream_sizes, box):
+    streams = [StreamInfo(Quality.MAIN, w, h) for w, h in stream_sizes]
+    chosen = choose_stream(streams, *box)
+
+    def enlarged(stream):
+        scale = min(box[0] / stream.width, box[1] / stream.height)
+        return scale > 1
+
+    def area(stream):
+        return stream.width * stream.height
+
+    sharp = [s for s in streams if not enlarged(s)]
+    if sharp:
+        assert not enlarged(chosen)
+        assert area(chosen) == min(area(s) for s in sharp)
+    else:
+        assert area(chosen) == max(area(s) for s in streams)
 
 
 @given(st.integers(1, 8000), st.integers(1, 8000), st.integers(1, 8000), st.integers(1, 8000))
