@@ -105,18 +105,40 @@ async def _gui_session(app: QApplication, paths: Paths, *, demo: bool) -> int:
     window.restore_session(default_layout)
     window.show()
     demo_site = None
+    notices: list[asyncio.Task[None]] = []
     if demo:
         demo_site = DemoSiteThread(paths.demo_footage)
         await asyncio.to_thread(demo_site.start)
         await console.add_site(demo_backend(demo_site.site.describe()))
+        notices.append(asyncio.create_task(_report_footage(window, demo_site)))
     await console.start()
     try:
         await until_quit(app)
     finally:
+        for task in notices:
+            task.cancel()
         await console.stop()
         if demo_site is not None:
             await asyncio.to_thread(demo_site.stop)
     return 0
+
+
+async def _report_footage(window: MainWindow, demo_site: DemoSiteThread) -> None:
+    """On a first run the demo footage is still being encoded: say so until it is done,
+    so that cameras that take a while to come up do not look broken."""
+    cameras = [camera.id for camera in DEMO_CAMERAS]
+    announced = False
+    while True:
+        ready, total = await asyncio.to_thread(demo_site.site.library.progress, cameras)
+        if ready == total:
+            if announced:
+                window.statusBar().showMessage("Demo footage ready", 5000)
+            return
+        window.statusBar().showMessage(
+            f"Preparing the demo footage (first run only): {ready} of {total} streams ready"
+        )
+        announced = True
+        await asyncio.sleep(1)
 
 
 def demo_layout() -> Layout:

@@ -35,10 +35,11 @@ class DemoSite:
         self.preparing: threading.Thread | None = None
 
     async def start(self) -> None:
-        """Listen, then encode any missing footage in the background, first cameras first.
+        """Listen, then encode any missing footage in the background: every camera's
+        sub-stream first (what a grid plays), first cameras first, then the main streams.
 
-        A client asking for a camera before its footage exists waits for it; encoding
-        everything up front means a first `vigil --demo` plays within seconds.
+        A client asking for a stream before its footage exists waits for it (if it
+        gives up first, it finds the stream ready when it tries again).
         """
         await self.rtsp.start()
         self.preparing = threading.Thread(
