@@ -196,6 +196,45 @@ def test_right_clicking_a_tile_offers_maximise_statistics_and_emptying(qloop, de
     menu.close()
 
 
+def test_f11_shows_only_the_video_on_the_whole_screen_and_escape_leaves(qloop, demo_window):
+    window = demo_window
+    chrome = (window.toolbar, window.statusBar(), window.camera_dock)
+    QTest.keyClick(window, Qt.Key.Key_F11)
+    assert window.isFullScreen()
+    assert not any(part.isVisible() for part in chrome)
+    # The hidden toolbar's keys still work: a grid size, then back.
+    QTest.keyClick(window, Qt.Key.Key_3)
+    assert window.grid.grid_size == 3
+    QTest.keyClick(window, Qt.Key.Key_2)
+    tile = window.grid.tiles[0]
+    painted = tile.painted_frames
+    qloop.run_until_complete(until(lambda: tile.painted_frames > painted + 5))
+    window.grid.maximise(0)
+    QTest.keyClick(window, Qt.Key.Key_Escape)
+    assert window.grid.maximised is None and window.isFullScreen()
+    QTest.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.isFullScreen()
+    assert all(part.isVisible() for part in chrome)
+
+
+def test_arrow_keys_move_the_selection_and_step_a_maximised_tile(qloop, demo_window):
+    grid = demo_window.grid
+    grid.setFocus()
+    for key, selected in [
+        (Qt.Key.Key_Right, 1),
+        (Qt.Key.Key_Right, 1),
+        (Qt.Key.Key_Down, 3),
+        (Qt.Key.Key_Left, 2),
+        (Qt.Key.Key_Up, 0),
+    ]:
+        QTest.keyClick(grid, key)
+        assert grid.selected == selected
+    grid.maximise(0)
+    QTest.keyClick(grid, Qt.Key.Key_Right)
+    assert grid.maximised == 1 and grid.selected == 1
+    assert grid.tiles[1].isVisible() and not grid.tiles[0].isVisible()
+
+
 def test_grid_sizes_from_keys_and_toolbar(qloop, demo_window):
     window = demo_window
     for key, size in [(Qt.Key.Key_3, 3), (Qt.Key.Key_8, 8), (Qt.Key.Key_1, 1), (Qt.Key.Key_2, 2)]:

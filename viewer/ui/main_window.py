@@ -2,7 +2,9 @@
 
 Keys: 1-6 and 8 pick the grid size, Enter maximises the selected tile and Escape
 restores it, Delete empties the selected tile, Ctrl+F jumps to the camera filter,
-Ctrl+N adds a camera, Ctrl+I shows every tile's stream statistics.
+Ctrl+N adds a camera, Ctrl+I shows every tile's stream statistics, F11 turns the window
+into a full-screen video wall. With the grid focused (click a tile), the arrow keys move
+the selection, and in a maximised tile they step through the cameras of the grid.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.grid)
         self.tree = CameraTree(console.directory, self)
         dock = QDockWidget("Cameras", self)
+        self.camera_dock = dock
         dock.setObjectName("CameraDock")
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         dock.setWidget(self.tree)
@@ -61,6 +64,7 @@ class MainWindow(QMainWindow):
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar("Layout", self)
+        self.toolbar = toolbar
         toolbar.setObjectName("LayoutToolbar")
         toolbar.setMovable(False)
         self.addToolBar(toolbar)
@@ -86,9 +90,16 @@ class MainWindow(QMainWindow):
         )
         self.statistics_action.toggled.connect(self.grid.set_statistics_visible)
         toolbar.addAction(self.statistics_action)
+        self.full_screen_action = QAction("Full screen", self, checkable=True)
+        self.full_screen_action.setShortcut(QKeySequence(QKeySequence.StandardKey.FullScreen))
+        self.full_screen_action.setToolTip("Only the video, on the whole screen (F11)")
+        self.full_screen_action.toggled.connect(self._set_full_screen)
+        toolbar.addAction(self.full_screen_action)
+        # The toolbar is hidden in full screen; its shortcuts must still work there.
+        self.addActions(toolbar.actions())
         for key, slot in (
             ("Return", self._maximise_selected),
-            ("Escape", self.grid.restore),
+            ("Escape", self._escape),
             ("Delete", self._clear_selected),
             ("Ctrl+F", self._focus_filter),
         ):
@@ -147,7 +158,19 @@ class MainWindow(QMainWindow):
         if self._layout_ready:
             self.console.save_layout(self.grid.layout_settings())
 
+    def _set_full_screen(self, on: bool) -> None:
+        """Only the grid, on the whole screen; the tree and bars come back on leaving."""
+        for part in (self.toolbar, self.statusBar(), self.camera_dock):
+            part.setVisible(not on)
+        state = self.windowState()
+        if on:
+            self.setWindowState(state | Qt.WindowState.WindowFullScreen)
+        else:
+            self.setWindowState(state & ~Qt.WindowState.WindowFullScreen)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # Saved as a plain window, so the next start shows the tree and bars again.
+        self.full_screen_action.setChecked(False)
         self.console.save_session(
             self.grid.layout_settings(),
             bytes(self.saveGeometry().toBase64().data()).decode(),
@@ -172,6 +195,13 @@ class MainWindow(QMainWindow):
 
     def _maximise_selected(self) -> None:
         self.grid.toggle_maximise(self.grid.selected)
+
+    def _escape(self) -> None:
+        """Back one step: from a maximised tile to the grid, from full screen to a window."""
+        if self.grid.maximised is not None:
+            self.grid.restore()
+        else:
+            self.full_screen_action.setChecked(False)
 
     def _clear_selected(self) -> None:
         self.grid.assign(self.grid.selected, None)

@@ -12,7 +12,7 @@ faster than the screen refreshes would show nothing more.
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QHideEvent, QPalette, QResizeEvent, QShowEvent
+from PySide6.QtGui import QHideEvent, QKeyEvent, QPalette, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QWidget
 
 from viewer.core.models import CameraRef
@@ -49,6 +49,8 @@ class VideoGrid(QWidget):
         palette.setColor(QPalette.ColorRole.Window, BACKGROUND.darker(150))
         self.setPalette(palette)
         self.setAutoFillBackground(True)
+        # A click on a tile focuses the grid, and then the arrow keys move the selection.
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._clock = QTimer(self)
         self._clock.setTimerType(Qt.TimerType.PreciseTimer)
         self._clock.timeout.connect(self._tick)
@@ -152,6 +154,17 @@ class VideoGrid(QWidget):
         for tile in self._tiles:
             tile.set_selected(tile.index == index)
 
+    def move_selection(self, rows: int, columns: int) -> None:
+        """Select the tile ``rows`` down and ``columns`` right, stopping at the edges."""
+        row, column = divmod(self._selected, self._size)
+        row = min(max(row + rows, 0), self._size - 1)
+        column = min(max(column + columns, 0), self._size - 1)
+        index = row * self._size + column
+        if self._maximised is not None and index != self._maximised:
+            self.maximise(index)
+        else:
+            self.select(index)
+
     def toggle_maximise(self, index: int) -> None:
         if self._maximised is None:
             self.maximise(index)
@@ -251,6 +264,19 @@ class VideoGrid(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._place_tiles()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        steps = {
+            Qt.Key.Key_Left: (0, -1),
+            Qt.Key.Key_Right: (0, 1),
+            Qt.Key.Key_Up: (-1, 0),
+            Qt.Key.Key_Down: (1, 0),
+        }
+        step = steps.get(Qt.Key(event.key()))
+        if step is None:
+            super().keyPressEvent(event)
+            return
+        self.move_selection(*step)
 
 
 def _cell(area: QRect, size: int, row: int, column: int) -> QRect:
