@@ -7,7 +7,7 @@ import json
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMenu
 
 from viewer.app import DEMO_SITE_ID, demo_backend, demo_layout
 from viewer.core.models import CameraRef
@@ -194,6 +194,14 @@ def test_right_clicking_a_tile_offers_maximise_statistics_and_emptying(qloop, de
     menu = right_click(tile)
     assert not menu_entries(menu)["Empty tile"].isEnabled()
     menu.close()
+
+
+def test_menus_are_freed_once_closed(qloop, demo_window):
+    # A shift is thousands of right-clicks: each menu must go when it closes.
+    for _ in range(10):
+        right_click(demo_window.grid.tiles[0]).close()
+    qloop.run_until_complete(until(lambda: False, within=0.1))
+    assert demo_window.findChildren(QMenu) == []
 
 
 def test_f11_shows_only_the_video_on_the_whole_screen_and_escape_leaves(qloop, demo_window):

@@ -224,6 +224,7 @@ class MainWindow(QMainWindow):
         if not isinstance(ref, CameraRef):
             return
         menu = QMenu(self)
+        menu.aboutToHide.connect(menu.deleteLater)
         menu.addAction("Show in selected tile", lambda: self.grid.assign_to_selected(ref))
         if ref.site_id == LOCAL_SITE.id:
             menu.addAction("Enter password…", lambda: self._ask_password(ref))
@@ -233,6 +234,7 @@ class MainWindow(QMainWindow):
     def _tile_menu(self, index: int, position: QPoint) -> None:
         tile = self.grid.tiles[index]
         menu = QMenu(self)
+        menu.aboutToHide.connect(menu.deleteLater)
         if self.grid.maximised is None:
             menu.addAction("Maximise", lambda: self.grid.maximise(index))
         else:
