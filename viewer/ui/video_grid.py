@@ -267,12 +267,12 @@ class VideoGrid(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         steps = {
-            Qt.Key.Key_Left: (0, -1),
-            Qt.Key.Key_Right: (0, 1),
-            Qt.Key.Key_Up: (-1, 0),
-            Qt.Key.Key_Down: (1, 0),
+            Qt.Key.Key_Left.value: (0, -1),
+            Qt.Key.Key_Right.value: (0, 1),
+            Qt.Key.Key_Up.value: (-1, 0),
+            Qt.Key.Key_Down.value: (1, 0),
         }
-        step = steps.get(Qt.Key(event.key()))
+        step = steps.get(event.key())
         if step is None:
             super().keyPressEvent(event)
             return
