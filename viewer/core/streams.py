@@ -59,12 +59,15 @@ class StreamDescription:
     """What a backend hands the media layer: where the stream is and how to open it.
 
     ``url`` may carry credentials, so ``repr`` and ``display_url`` mask them.
+    ``ca_file`` is a bundle of authorities to trust for this stream's TLS instead of
+    the usual ones, for a site with its own certificate authority.
     """
 
     url: str = field(repr=False)
     options: Mapping[str, str] = field(default_factory=dict)
     live: bool = True
     quality: Quality = Quality.MAIN
+    ca_file: str | None = None
 
     @property
     def display_url(self) -> str:

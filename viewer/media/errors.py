@@ -31,6 +31,8 @@ _UNREACHABLE_ERRNOS = {
 
 def opening_error(exc: BaseException, where: str) -> VigilError:
     """Why a stream at ``where`` (a masked URL) could not be opened."""
+    if isinstance(exc, VigilError):
+        return exc  # already explained, by media/http_io.py
     if isinstance(exc, av.HTTPUnauthorizedError | av.HTTPForbiddenError):
         return AuthenticationError(f"{where} rejected the user name or password")
     if isinstance(exc, av.HTTPNotFoundError | FileNotFoundError):

@@ -23,6 +23,7 @@ import av.codec.context
 
 from viewer.core.errors import (
     AuthenticationError,
+    CertificateError,
     NotSupportedError,
     StreamLostError,
     VigilError,
@@ -32,6 +33,7 @@ from viewer.media.backoff import Backoff
 from viewer.media.convert import CpuConverter, FrameConverter
 from viewer.media.errors import opening_error, reading_error
 from viewer.media.frames import VideoImage
+from viewer.media.http_io import HttpOpener
 from viewer.media.mailbox import Mailbox
 from viewer.media.sources import open_plan
 from viewer.media.state import PlayerState, StateInfo
@@ -43,7 +45,7 @@ Wake = Callable[[], None]
 StateListener = Callable[[StateInfo], None]
 
 # Retrying cannot fix these; the operator has to change something first.
-_FINAL_ERRORS = (AuthenticationError, NotSupportedError)
+_FINAL_ERRORS = (AuthenticationError, CertificateError, NotSupportedError)
 
 
 class Subscription:
@@ -218,24 +220,34 @@ class StreamPlayer:
         """Play until the source ends or fails; failures come out as VigilError."""
         where = self.description.display_url
         plan = open_plan(self.description)
+        opener = (
+            HttpOpener(self.description.ca_file, self._open_timeout, self._stall_timeout)
+            if plan.fetched_by_httpx
+            else None
+        )
         try:
-            container = av.open(
-                self.description.url,
-                options=dict(plan.options),
-                timeout=(self._open_timeout, self._stall_timeout),
-            )
-        except Exception as exc:
-            raise opening_error(exc, where) from None
-        try:
-            with container:
-                for image in self._frames(container, paced=not plan.paced_by_source):
-                    self._delivered = True
-                    for subscriber in self._subscribers:
-                        subscriber._deliver(image)
-        except VigilError:
-            raise
-        except Exception as exc:
-            raise reading_error(exc, where) from None
+            try:
+                container = av.open(
+                    self.description.url,
+                    options=dict(plan.options),
+                    timeout=(self._open_timeout, self._stall_timeout),
+                    io_open=opener,
+                )
+            except Exception as exc:
+                raise opening_error(exc, where) from None
+            try:
+                with container:
+                    for image in self._frames(container, paced=not plan.paced_by_source):
+                        self._delivered = True
+                        for subscriber in self._subscribers:
+                            subscriber._deliver(image)
+            except VigilError:
+                raise
+            except Exception as exc:
+                raise reading_error(exc, where) from None
+        finally:
+            if opener is not None:
+                opener.close()
 
     def _frames(self, container: av.container.InputContainer, paced: bool) -> Iterator[VideoImage]:
         where = self.description.display_url

@@ -10,6 +10,10 @@ it was holding back, which restarts PyAV's read timer, so a frozen camera was ne
 declared lost. PyAV's interrupt-based read timeout (the player's stall timeout) is the
 one watchdog.
 
+HTTP and HTTPS (HLS, progressive streams) are fetched by httpx through FFmpeg's
+``io_open`` hook (media/http_io.py), because FFmpeg's HLS demuxer does not check the
+certificates of segment servers. RTSP over TLS is FFmpeg's own, told to verify.
+
 A network stream paces itself; a file or an HLS playlist arrives as fast as it can
 be read, so the player holds each frame until its presentation time.
 """
@@ -20,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import certifi
+
 from viewer.core.streams import StreamDescription
 
 _SELF_PACED_SCHEMES = {"rtsp", "rtsps", "rtp", "udp", "srt"}
@@ -29,6 +35,7 @@ _SELF_PACED_SCHEMES = {"rtsp", "rtsps", "rtp", "udp", "srt"}
 class OpenPlan:
     options: Mapping[str, str]
     paced_by_source: bool
+    fetched_by_httpx: bool = False
 
 
 def open_plan(description: StreamDescription) -> OpenPlan:
@@ -40,8 +47,11 @@ def open_plan(description: StreamDescription) -> OpenPlan:
             analyzeduration="0",
             probesize="32",
         )
-    elif scheme in {"http", "https"}:
-        options.update(reconnect="1", reconnect_streamed="1", reconnect_delay_max="4")
+    if scheme == "rtsps":
+        # FFmpeg accepts any certificate unless asked to verify.
+        options.update(tls_verify="1", ca_file=description.ca_file or certifi.where())
     options.update(description.options)
     paced = description.live and scheme in _SELF_PACED_SCHEMES
-    return OpenPlan(options=options, paced_by_source=paced)
+    return OpenPlan(
+        options=options, paced_by_source=paced, fetched_by_httpx=scheme in {"http", "https"}
+    )

@@ -1,0 +1,133 @@
+"""HTTP and HTTPS for FFmpeg through httpx, so that certificates are checked.
+
+FFmpeg's own https accepts any certificate unless told ``tls_verify=1``, and its HLS
+demuxer does not pass that option on to the segments it fetches (docs/pitfalls.md): a
+playlist from a trusted server could send the player to any server at all. Given an
+``io_open`` callback, FFmpeg opens the playlist, every segment and every key through
+it, so all of them go through one httpx client with one TLS policy: the system's
+trusted authorities (certifi's bundle), or a site's own bundle when it has one.
+
+Failures come out as the typed errors the operator is shown, with credentials masked.
+"""
+
+from __future__ import annotations
+
+import io
+import ssl
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import certifi
+import httpx
+
+from viewer.core.errors import (
+    AuthenticationError,
+    CertificateError,
+    NotFoundError,
+    NotSupportedError,
+    RateLimitedError,
+    StreamLostError,
+    UnreachableError,
+    VigilError,
+)
+from viewer.core.redact import mask_url
+
+# Responses up to this size (playlists, segments, short clips) are read whole, so
+# FFmpeg can seek in them; anything longer or open-ended is streamed as it arrives.
+WHOLE_BODY_LIMIT = 32 * 2**20
+
+
+class HttpOpener:
+    """The ``io_open`` callback of one player: one connection pool, one TLS policy."""
+
+    def __init__(self, ca_file: str | None, connect_timeout: float, read_timeout: float) -> None:
+        context = ssl.create_default_context(cafile=ca_file or certifi.where())
+        self._client = httpx.Client(
+            verify=context,
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+            follow_redirects=True,
+        )
+
+    def __call__(self, url: str, flags: int, options: dict[str, str]) -> io.IOBase:
+        where = mask_url(url)
+        if urlsplit(url).scheme not in {"http", "https"}:
+            raise NotSupportedError(f"{where}: only http and https are fetched for a stream")
+        request = self._client.build_request("GET", url)
+        try:
+            response = self._client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc, where) from None
+        if response.status_code >= 400:
+            response.close()
+            raise _status_error(response, where)
+        length = int(response.headers.get("content-length", "-1"))
+        if 0 <= length <= WHOLE_BODY_LIMIT:
+            try:
+                body = response.read()
+            except httpx.HTTPError as exc:
+                raise _transport_error(exc, where) from None
+            finally:
+                response.close()
+            return io.BytesIO(body)
+        return _StreamedBody(response, where)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class _StreamedBody(io.RawIOBase):
+    """A response read as FFmpeg asks for it; not seekable."""
+
+    def __init__(self, response: httpx.Response, where: str) -> None:
+        self._response = response
+        self._where = where
+        self._chunks: Iterator[bytes] = response.iter_bytes()
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self._pending:
+            try:
+                self._pending = next(self._chunks)
+            except StopIteration:
+                return 0
+            except httpx.HTTPError as exc:
+                raise _transport_error(exc, self._where) from None
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+    def close(self) -> None:
+        self._response.close()
+        super().close()
+
+
+def _transport_error(exc: httpx.HTTPError, where: str) -> VigilError:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return CertificateError(f"{where} presented a certificate that is not trusted")
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, httpx.TimeoutException):
+        return UnreachableError(f"{where} did not answer in time")
+    if isinstance(exc, httpx.ConnectError):
+        return UnreachableError(f"{where} cannot be reached")
+    return StreamLostError(f"{where} broke off ({type(exc).__name__})")
+
+
+def _status_error(response: httpx.Response, where: str) -> VigilError:
+    status = response.status_code
+    if status in {401, 403}:
+        return AuthenticationError(f"{where} rejected the user name or password")
+    if status == 404:
+        return NotFoundError(f"{where} has no such stream")
+    if status in {429, 503}:
+        retry = response.headers.get("retry-after", "")
+        return RateLimitedError(
+            f"{where} is busy (HTTP {status})",
+            retry_after=float(retry) if retry.isdigit() else None,
+        )
+    return StreamLostError(f"{where} answered HTTP {status}")
