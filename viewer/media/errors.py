@@ -12,6 +12,7 @@ import av
 
 from viewer.core.errors import (
     AuthenticationError,
+    CertificateError,
     NotFoundError,
     NotSupportedError,
     StreamLostError,
@@ -43,6 +44,9 @@ def opening_error(exc: BaseException, where: str) -> VigilError:
         return UnreachableError(f"{where} did not answer in time")
     if isinstance(exc, OSError) and exc.errno in _UNREACHABLE_ERRNOS:
         return UnreachableError(f"{where} cannot be reached")
+    if isinstance(exc, OSError) and exc.errno == errno.EIO and where.startswith("rtsps:"):
+        # All FFmpeg says of a failed TLS handshake; nearly always the certificate.
+        return CertificateError(f"{where} could not be trusted (its certificate or TLS)")
     if isinstance(exc, av.InvalidDataError):
         return StreamLostError(f"{where} sent something that is not a playable stream")
     return StreamLostError(f"{where} could not be opened ({type(exc).__name__})")

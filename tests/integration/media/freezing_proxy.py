@@ -1,18 +1,21 @@
 """A TCP proxy on 127.0.0.1 that can freeze: the connection stays up, no bytes flow.
 
 That is how a hung camera or a dead link behind a NAT looks to a client, and the one
-failure a closed socket does not reveal.
+failure a closed socket does not reveal. Given a TLS context it also terminates TLS,
+which turns the demo's RTSP server into an RTSPS one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 
 
 class FreezingProxy:
-    def __init__(self, target_port: int) -> None:
+    def __init__(self, target_port: int, tls: ssl.SSLContext | None = None) -> None:
         self.target_port = target_port
+        self.tls = tls
         self.port = 0
         self.frozen = threading.Event()
         self.connections = 0
@@ -30,7 +33,7 @@ class FreezingProxy:
         self._thread.join(10)
 
     async def _start(self) -> None:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _accept(self, client_reader, client_writer) -> None:

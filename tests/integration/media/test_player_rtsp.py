@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 
-from viewer.core.errors import AuthenticationError, StreamLostError
+import trustme
+
+from viewer.core.errors import AuthenticationError, CertificateError, StreamLostError
 from viewer.core.streams import StreamDescription
 from viewer.demo.footage import DEMO_CAMERAS
 from viewer.media.player import StreamPlayer
@@ -95,3 +98,36 @@ def test_a_frozen_stream_is_noticed_then_reconnected(demo_site):
         PlayerState.STALLED,
         PlayerState.RECONNECTING,
     ]
+
+
+def test_rtsps_plays_from_a_server_the_site_trusts_and_refuses_any_other(demo_site, tmp_path):
+    authority = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    ca_file = tmp_path / "site-ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    with FreezingProxy(demo_site.site.rtsp.port, tls=context) as proxy:
+        secure = url(demo_site, "cam02", port=proxy.port).replace("rtsp://", "rtsps://")
+
+        trusted = StreamPlayer(StreamDescription(secure, ca_file=str(ca_file)))
+        collector = Collector(trusted, (320, 180))
+        trusted.start()
+        try:
+            assert wait_for(lambda: (collector.pump(), len(collector.images) >= 3)[1])
+            colour = pixel_rgb(collector.images[-1], 320 * 15 // 16, 180 * 15 // 16)
+            expected = DEMO_CAMERAS[1].colour
+            assert all(abs(a - e) <= 40 for a, e in zip(colour, expected, strict=True))
+        finally:
+            trusted.stop()
+            trusted.join(5)
+
+        untrusted = StreamPlayer(StreamDescription(secure))
+        Collector(untrusted, (320, 180))
+        untrusted.start()
+        try:
+            assert wait_for(lambda: untrusted.state.state is PlayerState.FAILED)
+            assert isinstance(untrusted.state.error, CertificateError)
+            assert ":demo@" not in str(untrusted.state.error)  # the password is masked
+        finally:
+            untrusted.stop()
+            untrusted.join(5)
