@@ -19,6 +19,7 @@ class FreezingProxy:
         self.port = 0
         self.frozen = threading.Event()
         self.connections = 0
+        self._relays: set[asyncio.Task] = set()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
@@ -28,24 +29,45 @@ class FreezingProxy:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.close()
+        asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+        self._loop.close()
 
     async def _start(self) -> None:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
 
+    async def _close(self) -> None:
+        """Every connection ended and every socket closed, so nothing is left to warn."""
+        self._server.close()
+        for task in self._relays:
+            task.cancel()
+        await asyncio.gather(*self._relays, return_exceptions=True)
+        await self._server.wait_closed()
+
     async def _accept(self, client_reader, client_writer) -> None:
         self.connections += 1
-        server_reader, server_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        await asyncio.gather(
-            self._pump(client_reader, server_writer),
-            self._pump(server_reader, client_writer),
-            return_exceptions=True,
-        )
-        client_writer.close()
-        server_writer.close()
+        task = asyncio.current_task()
+        self._relays.add(task)
+        writers = [client_writer]
+        try:
+            server_reader, server_writer = await asyncio.open_connection(
+                "127.0.0.1", self.target_port
+            )
+            writers.append(server_writer)
+            await asyncio.gather(
+                self._pump(client_reader, server_writer),
+                self._pump(server_reader, client_writer),
+                return_exceptions=True,
+            )
+        except OSError:
+            pass
+        finally:
+            for writer in writers:
+                writer.close()
+            await asyncio.gather(*(w.wait_closed() for w in writers), return_exceptions=True)
+            self._relays.discard(task)
 
     async def _pump(self, reader, writer) -> None:
         while data := await reader.read(65536):
