@@ -60,8 +60,8 @@ class HttpOpener:
         if response.status_code >= 400:
             response.close()
             raise _status_error(response, where)
-        length = int(response.headers.get("content-length", "-1"))
-        if 0 <= length <= WHOLE_BODY_LIMIT:
+        length = _content_length(response)
+        if length is not None and length <= WHOLE_BODY_LIMIT:
             try:
                 body = response.read()
             except httpx.HTTPError as exc:
@@ -105,9 +105,17 @@ class _StreamedBody(io.RawIOBase):
         super().close()
 
 
+def _content_length(response: httpx.Response) -> int | None:
+    """The announced length, or None when absent or not a plain number."""
+    value = response.headers.get("content-length", "")
+    return int(value) if value.isdigit() else None
+
+
 def _transport_error(exc: httpx.HTTPError, where: str) -> VigilError:
     cause: BaseException | None = exc
-    while cause is not None:
+    for _ in range(8):  # the chain is short; the bound only guards against a cycle
+        if cause is None:
+            break
         if isinstance(cause, ssl.SSLCertVerificationError):
             return CertificateError(f"{where} presented a certificate that is not trusted")
         cause = cause.__cause__ or cause.__context__
