@@ -24,6 +24,13 @@ from viewer.ui.video_tile import BACKGROUND, VideoTile
 
 SPACING = 2
 MAX_TILES = max(GRID_SIZES) ** 2
+# Arrow keys as (rows, columns) steps of the selection.
+STEPS = {
+    Qt.Key.Key_Left.value: (0, -1),
+    Qt.Key.Key_Right.value: (0, 1),
+    Qt.Key.Key_Up.value: (-1, 0),
+    Qt.Key.Key_Down.value: (1, 0),
+}
 
 
 class VideoGrid(QWidget):
@@ -266,13 +273,7 @@ class VideoGrid(QWidget):
         self._place_tiles()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        steps = {
-            Qt.Key.Key_Left.value: (0, -1),
-            Qt.Key.Key_Right.value: (0, 1),
-            Qt.Key.Key_Up.value: (-1, 0),
-            Qt.Key.Key_Down.value: (1, 0),
-        }
-        step = steps.get(event.key())
+        step = STEPS.get(event.key())
         if step is None:
             super().keyPressEvent(event)
             return

@@ -341,16 +341,16 @@ class VideoTile(QWidget):
         Laying out text costs more than blitting a whole picture, so each piece is
         rendered once into a small pixmap and redrawn only when what it says changes.
         """
-        title_height = 0
+        title = None
         if self._view is not None:
             live = self._state.state is PlayerState.PLAYING
             title = self._title_cache.get(
                 (self.width(), self.devicePixelRatioF(), self._name, live), self._draw_title
             )
             painter.drawPixmap(0, 0, title)
-            title_height = round(title.deviceIndependentSize().height())
         if self._statistics:
-            self._paint_statistics(painter, title_height)
+            below = round(title.deviceIndependentSize().height()) if title is not None else 0
+            self._paint_statistics(painter, below)
         text = self._message
         if text:
             message = self._message_cache.get(
@@ -374,7 +374,7 @@ class VideoTile(QWidget):
             (self.size(), self.devicePixelRatioF(), text), lambda: self._draw_statistics(text)
         )
         size = box.deviceIndependentSize()
-        picture = self.video_rect() if self._qimage is not None else self.rect()
+        picture = self.video_rect()
         x = max(0, picture.right() + 1 - round(size.width()) - 4)
         y = max(picture.top(), below) + 4
         painter.drawPixmap(x, y, box)

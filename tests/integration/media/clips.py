@@ -38,6 +38,17 @@ def write_clip(
     return path
 
 
+def write_hls(folder: Path, colour: tuple[int, int, int], frames: int) -> Path:
+    """A VOD HLS playlist (index.m3u8) of one-second segments of a write_clip picture."""
+    return write_clip(
+        folder / "index.m3u8",
+        colour,
+        frames=frames,
+        container_format="hls",
+        options={"hls_time": "1", "hls_playlist_type": "vod"},
+    )
+
+
 def pixel_rgb(image, x: int, y: int) -> tuple[int, int, int]:
     """RGB of one pixel of a VideoImage (BGRA rows ``stride`` bytes apart)."""
     offset = y * image.stride + x * 4

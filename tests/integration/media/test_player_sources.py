@@ -14,7 +14,7 @@ from viewer.core.streams import StreamDescription
 from viewer.media.player import StreamPlayer
 from viewer.media.state import PlayerState
 
-from .clips import pixel_rgb, write_clip
+from .clips import pixel_rgb, write_clip, write_hls
 
 ORANGE = (230, 120, 20)
 
@@ -119,13 +119,7 @@ def http_folder(tmp_path):
 
 def test_hls_over_http_plays(http_folder):
     folder, base = http_folder
-    write_clip(
-        folder / "index.m3u8",
-        ORANGE,
-        frames=75,
-        container_format="hls",
-        options={"hls_time": "1", "hls_playlist_type": "vod"},
-    )
+    write_hls(folder, ORANGE, frames=75)
     _, collector = play(StreamDescription(f"{base}/index.m3u8", live=False), box=(320, 180))
     image = collector.images[-1]
     assert (image.width, image.height) == (320, 180)

@@ -19,7 +19,7 @@ from viewer.core.streams import StreamDescription
 from viewer.media.player import StreamPlayer
 from viewer.media.state import PlayerState
 
-from .clips import pixel_rgb, write_clip
+from .clips import pixel_rgb, write_hls
 from .test_player_sources import Collector, play, wait_for
 
 TEAL = (20, 160, 150)
@@ -62,13 +62,7 @@ def https(tmp_path):
 
 def hls(folder):
     folder.mkdir()
-    write_clip(
-        folder / "index.m3u8",
-        TEAL,
-        frames=50,
-        container_format="hls",
-        options={"hls_time": "1", "hls_playlist_type": "vod"},
-    )
+    write_hls(folder, TEAL, frames=50)
     return folder
 
 
