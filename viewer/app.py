@@ -105,18 +105,18 @@ async def _gui_session(app: QApplication, paths: Paths, *, demo: bool) -> int:
     window.restore_session(default_layout)
     window.show()
     demo_site = None
-    notices: list[asyncio.Task[None]] = []
+    footage_notice: asyncio.Task[None] | None = None
     if demo:
         demo_site = DemoSiteThread(paths.demo_footage)
         await asyncio.to_thread(demo_site.start)
         await console.add_site(demo_backend(demo_site.site.describe()))
-        notices.append(asyncio.create_task(_report_footage(window, demo_site)))
+        footage_notice = asyncio.create_task(_report_footage(window, demo_site))
     await console.start()
     try:
         await until_quit(app)
     finally:
-        for task in notices:
-            task.cancel()
+        if footage_notice is not None:
+            footage_notice.cancel()
         await console.stop()
         if demo_site is not None:
             await asyncio.to_thread(demo_site.stop)
