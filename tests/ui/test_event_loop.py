@@ -8,8 +8,13 @@ could ship. This test fails (by crashing) if such a pin ever comes back.
 from __future__ import annotations
 
 import asyncio
+import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
+
+from viewer.ui import application
+from viewer.ui.application import until_quit
 
 
 class Ticker(QObject):
@@ -38,3 +43,22 @@ def test_the_loop_turns_twenty_thousand_times_with_signals_and_timers(qloop):
     assert received[-1] == 20_000
     assert len(received) == 2_000
     assert fired, "Qt timers must keep firing while coroutines run"
+
+
+def test_closing_the_last_window_ends_the_session_after_its_clean_up(qapp):
+    """The session still needs the loop once the window is gone: it stops the players
+    and the demo servers. Qt must not stop the loop under it when the window closes."""
+    cleaned_up: list[bool] = []
+
+    async def session(app) -> int:
+        window = QWidget()
+        window.show()
+        QTimer.singleShot(50, window.close)
+        await until_quit(app)
+        await asyncio.sleep(0.05)
+        await asyncio.to_thread(time.sleep, 0.05)
+        cleaned_up.append(True)
+        return 0
+
+    assert application.run(session) == 0
+    assert cleaned_up

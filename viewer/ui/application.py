@@ -22,7 +22,9 @@ def run(session: Callable[[QApplication], Coroutine[Any, Any, int]]) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("Vigil")
     app.setOrganizationName("Vigil")
-    app.setQuitOnLastWindowClosed(True)
+    # Closing the last window ends the session (until_quit), whose clean-up still needs
+    # the loop; Qt quitting by itself would stop the loop under it.
+    app.setQuitOnLastWindowClosed(False)
     apply_theme(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
