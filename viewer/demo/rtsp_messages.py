@@ -26,6 +26,7 @@ REASONS = {
     461: "Unsupported Transport",
     500: "Internal Server Error",
     501: "Not Implemented",
+    503: "Service Unavailable",
     505: "RTSP Version Not Supported",
 }
 

@@ -22,7 +22,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from viewer.demo.footage import DEMO_CAMERAS, DemoCamera, Footage, FootageLibrary, loop_position
+from viewer.demo.footage import (
+    DEMO_CAMERAS,
+    DemoCamera,
+    EncodingCancelled,
+    Footage,
+    FootageLibrary,
+    loop_position,
+)
 from viewer.demo.rtp_h264 import CLOCK_RATE, interleave, packetize, sender_report
 from viewer.demo.rtsp_auth import Authenticator, RtspAuth
 from viewer.demo.rtsp_messages import (
@@ -237,7 +244,12 @@ class _Connection:
             self._reply(request, 404)
             return
         camera, quality = stream
-        footage = await asyncio.to_thread(self.server.library.load, camera.id, quality)
+        try:
+            footage = await asyncio.to_thread(self.server.library.load, camera.id, quality)
+        except EncodingCancelled:
+            # The site is shutting down before this stream's footage was made.
+            self._reply(request, 503)
+            return
         parts = urlsplit(request.uri)
         base = f"rtsp://{parts.hostname}:{parts.port or 554}/demo/{camera.id}/{quality}/"
         sdp = _sdp(camera, footage, self.server.host)

@@ -255,3 +255,30 @@ def test_raw_requests_get_standard_answers(demo_site, request_text, status):
         assert "Public: OPTIONS, DESCRIBE, SETUP, PLAY" in head
     if status.startswith("401"):
         assert 'WWW-Authenticate: Digest realm="Vigil demo", nonce="' in head
+
+
+def test_a_stream_whose_footage_is_cut_short_by_shutdown_is_answered_unavailable(tmp_path):
+    """Quitting during a first run stops the encoding; a client waiting for it gets a
+    standard answer rather than a dropped connection."""
+    library = FootageLibrary(tmp_path / "footage")
+    server = RtspServer(library, DEMO_CAMERAS[:1])
+
+    async def run() -> str:
+        await server.start()
+        describe = asyncio.create_task(
+            exchange(server.port, f"DESCRIBE {CAM01} RTSP/1.0\r\nCSeq: 7\r\n\r\n")
+        )
+        for _ in range(1500):  # the encoding starts as soon as the request is read
+            if any((tmp_path / "footage").glob(".encoding-*")):
+                break
+            await asyncio.sleep(0.02)
+        library.close()
+        try:
+            return await asyncio.wait_for(describe, 10)
+        finally:
+            await server.stop()
+
+    head = asyncio.run(run())
+    assert head.startswith("RTSP/1.0 503 Service Unavailable\r\n")
+    assert "CSeq: 7\r\n" in head
+    assert not list((tmp_path / "footage").glob("*.mp4"))
