@@ -34,3 +34,13 @@ def test_jitter_stays_within_twenty_percent_and_under_the_cap(seed, attempts):
 def test_many_viewers_do_not_retry_in_step():
     delays = {round(Backoff().next_delay(), 3) for _ in range(50)}
     assert len(delays) > 10
+
+
+def test_a_camera_dark_all_night_is_retried_at_the_cap_forever():
+    # 100,000 attempts are weeks of a dead camera; the delay must neither overflow
+    # nor leave the 24-30 s band once it reached the cap.
+    backoff = Backoff(rng=random.Random(7))
+    delays = [backoff.next_delay() for _ in range(100_000)]
+    assert all(24.0 <= delay <= 30.0 for delay in delays[10:])
+    backoff.reset()
+    assert 0.8 <= backoff.next_delay() <= 1.2
