@@ -48,6 +48,22 @@ def memory_keyring():
     keyring.set_keyring(previous)
 
 
+class RefusingKeyring(MemoryKeyring):
+    """A keyring that is there but will not take a password (locked, full, a policy)."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.PasswordSetError("the collection is locked")
+
+
+@pytest.fixture
+def refusing_keyring():
+    previous = keyring.get_keyring()
+    backend = RefusingKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
 @pytest.fixture
 def no_keyring():
     from keyring.backends.fail import Keyring as FailKeyring

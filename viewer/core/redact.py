@@ -51,25 +51,41 @@ def _mask_userinfo(match: re.Match[str]) -> str:
 
 
 class SecretRegistry:
-    """Secrets the process holds in memory, so redaction can find them verbatim."""
+    """Secrets the process holds in memory, so redaction can find them verbatim.
+
+    Counted, not a set: two cameras may share a password, and forgetting one of them
+    must not unmask the other's.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._secrets: frozenset[str] = frozenset()
+        self._holders: dict[str, int] = {}
+        # Redaction reads this snapshot without the lock, on every log record.
+        self._secrets: tuple[str, ...] = ()
 
     def add(self, secret: str) -> None:
         # Very short strings would mask ordinary words; patterns still cover them in context.
         if len(secret) >= 4:
             with self._lock:
-                self._secrets = self._secrets | {secret}
+                self._holders[secret] = self._holders.get(secret, 0) + 1
+                self._refresh()
 
     def discard(self, secret: str) -> None:
+        """One holder fewer; the secret stays masked while any other still holds it."""
         with self._lock:
-            self._secrets = self._secrets - {secret}
+            count = self._holders.get(secret, 0)
+            if count > 1:
+                self._holders[secret] = count - 1
+            elif count == 1:
+                del self._holders[secret]
+                self._refresh()
+
+    def _refresh(self) -> None:
+        # Longest first, so a secret that contains another is masked whole.
+        self._secrets = tuple(sorted(self._holders, key=len, reverse=True))
 
     def __iter__(self) -> Iterator[str]:
-        # Longest first, so a secret that contains another is masked whole.
-        return iter(sorted(self._secrets, key=len, reverse=True))
+        return iter(self._secrets)
 
 
 known_secrets = SecretRegistry()

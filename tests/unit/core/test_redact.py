@@ -48,3 +48,14 @@ def test_no_password_survives_in_a_url(user, password):
     url = f"rtsp://{user}:{encoded}@198.51.100.7/stream"
     assert f":{encoded}@" not in mask_url(url)
     assert f":{encoded}@" not in redact_text(f"opening {url} failed")
+
+
+def test_a_secret_stays_masked_while_anyone_still_holds_it():
+    known_secrets.add("shared-horse")
+    known_secrets.add("shared-horse")
+    known_secrets.discard("shared-horse")
+    try:
+        assert "shared-horse" not in redact_text("one holder left: shared-horse")
+    finally:
+        known_secrets.discard("shared-horse")
+    assert "shared-horse" in redact_text("nobody holds shared-horse any more")
