@@ -2,8 +2,17 @@
 
 A :class:`StreamPlayer` decodes its stream once however many tiles show it; each tile
 holds a :class:`Subscription` with its own one-slot mailbox and the box it wants the
-picture to fit. Frames are converted to fit the largest box, so a tile never receives
-more pixels than the biggest viewer needs.
+picture to fit. Frames are converted to fit the largest visible box, so a tile never
+receives more pixels than the biggest viewer needs.
+
+A subscription can be hidden (another tile maximised, the window minimised). While no
+subscriber is visible the player keeps its connection and keeps the packets since the
+last key frame without decoding them (demuxing alone is cheap); when one shows again,
+that backlog is decoded at full speed on a helper thread and the current picture is
+handed over at once, with no RTSP handshake and no wait for the camera's next key frame.
+
+Every reconnect asks for a fresh stream description (``resolve``): a backend's URL can
+carry a token that expired an hour after the first one was issued.
 
 The worker talks to the outside world only through callbacks that must be safe to call
 from any thread (a Qt signal emit, ``loop.call_soon_threadsafe``): ``wake`` when a
@@ -16,25 +25,32 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import av
 import av.codec.context
+from av.video.codeccontext import VideoCodecContext
+from av.video.stream import VideoStream
 
 from viewer.core.errors import (
     AuthenticationError,
     CertificateError,
     NotSupportedError,
+    RateLimitedError,
     StreamLostError,
+    UnreachableError,
     VigilError,
 )
 from viewer.core.streams import StreamDescription, fit_inside
 from viewer.media.backoff import Backoff
+from viewer.media.clock import SYSTEM_CLOCK, Clock
 from viewer.media.convert import CpuConverter, FrameConverter
 from viewer.media.errors import opening_error, reading_error
 from viewer.media.frames import VideoImage
 from viewer.media.http_io import HttpOpener
 from viewer.media.mailbox import Mailbox
+from viewer.media.rhythm import Rhythm
 from viewer.media.sources import open_plan
 from viewer.media.state import PlayerState, StateInfo
 from viewer.media.stats import StatsSnapshot, StreamStats
@@ -43,9 +59,16 @@ log = logging.getLogger(__name__)
 
 Wake = Callable[[], None]
 StateListener = Callable[[StateInfo], None]
+if TYPE_CHECKING:
+    Packet = av.Packet[VideoStream]
+Resolve = Callable[[], StreamDescription]
+"""Called on the worker thread before each reconnect; raises a VigilError if it cannot."""
 
 # Retrying cannot fix these; the operator has to change something first.
 _FINAL_ERRORS = (AuthenticationError, CertificateError, NotSupportedError)
+# A hidden stream's backlog beyond this is dropped and the next key frame awaited: a
+# main stream with a long key-frame interval holds a few MB, never more than this.
+BACKLOG_LIMIT = 48 * 2**20
 
 
 class Subscription:
@@ -55,12 +78,19 @@ class Subscription:
         self.player = player
         self.mailbox: Mailbox[VideoImage] = Mailbox()
         self.box = (0, 0)
+        self.visible = True
         self._wake = wake
         self._on_state = on_state
 
     def set_box(self, width: int, height: int) -> None:
         self.box = (max(0, width), max(0, height))
         self.player._boxes_changed()
+
+    def set_visible(self, visible: bool) -> None:
+        """A hidden viewer gets no pictures; showing it again brings the current one."""
+        if visible != self.visible:
+            self.visible = visible
+            self.player._visibility_changed(self)
 
     def take(self) -> VideoImage | None:
         return self.mailbox.take()
@@ -80,29 +110,75 @@ class Subscription:
         self._on_state(info)
 
 
+class _Link:
+    """What one connection decodes with. Guarded by the player's decode lock, because
+    the catch-up after a hidden spell decodes on another thread than the demuxer."""
+
+    def __init__(self, codec: VideoCodecContext, converter: FrameConverter) -> None:
+        self.codec = codec
+        self.converter = converter
+        self.backlog: list[Packet] = []
+        self.backlog_bytes = 0
+        self.need_keyframe = False
+        self.size_key: tuple[int, int, int] | None = None
+        self.size = (0, 0)
+
+    def hold(self, packet: Packet) -> None:
+        """Keep ``packet`` undecoded; a key frame makes everything before it useless."""
+        if packet.is_keyframe:
+            self.backlog.clear()
+            self.backlog_bytes = 0
+        self.backlog.append(packet)
+        self.backlog_bytes += packet.size
+        if self.backlog_bytes > BACKLOG_LIMIT:
+            self.backlog.clear()
+            self.backlog_bytes = 0
+            self.need_keyframe = True
+
+    def take_backlog(self) -> list[Packet]:
+        packets, self.backlog, self.backlog_bytes = self.backlog, [], 0
+        return packets
+
+
 class StreamPlayer:
     def __init__(
         self,
         description: StreamDescription,
         *,
+        resolve: Resolve | None = None,
         converter_factory: Callable[[], FrameConverter] = CpuConverter,
         backoff: Backoff | None = None,
+        clock: Clock = SYSTEM_CLOCK,
         open_timeout: float = 10.0,
         stall_timeout: float = 5.0,
         stall_notice: float = 2.0,
     ) -> None:
+        """``stall_timeout`` and ``stall_notice`` are the least patience the player has;
+        a slow stream earns more (media/rhythm.py)."""
         self.description = description
+        self._resolve = resolve
         self._converter_factory = converter_factory
         self._backoff = backoff or Backoff()
+        self._clock = clock
         self._open_timeout = open_timeout
-        self._stall_timeout = stall_timeout
-        self._stall_notice = stall_notice
+        self._rhythm = Rhythm(minimum_loss=stall_timeout, minimum_notice=stall_notice)
         self._lock = threading.Lock()
         self._subscribers: tuple[Subscription, ...] = ()
         self._state = StateInfo(PlayerState.STOPPED)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._helpers: list[threading.Thread] = []
         self._delivered = False
+        # The decode state of the current connection, and whether any viewer is visible.
+        self._decode_lock = threading.Lock()
+        self._link: _Link | None = None
+        self._hidden = False
+        self._sequence = 0
+        self._last_image: VideoImage | None = None
+        # The picture deadline runs from the newest picture, or from when watching began
+        # (the connection opened, or a hidden stream was shown again).
+        self._last_picture_at: float | None = None
+        self._watched_since = 0.0
         # Bumped (by the GUI thread only) whenever a subscriber's box changes, so the
         # decode thread recomputes the output size then and not for every frame.
         self._box_version = 0
@@ -114,6 +190,7 @@ class StreamPlayer:
         subscription = Subscription(self, wake, on_state)
         with self._lock:
             self._subscribers = (*self._subscribers, subscription)
+        self._visibility_changed(subscription)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
@@ -130,6 +207,11 @@ class StreamPlayer:
     @property
     def subscriber_count(self) -> int:
         return len(self._subscribers)
+
+    @property
+    def hidden(self) -> bool:
+        """No viewer is visible: packets are kept, not decoded."""
+        return self._hidden
 
     def start(self) -> None:
         if self._thread is not None:
@@ -149,9 +231,14 @@ class StreamPlayer:
         return self._stop.is_set()
 
     def join(self, timeout: float | None = None) -> bool:
-        if self._thread is not None:
-            self._thread.join(timeout)
-            return not self._thread.is_alive()
+        """Wait for the worker (and any catch-up) to end; False if one is still running."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for thread in [self._thread, *self._helpers]:
+            if thread is None:
+                continue
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                return False
         return True
 
     @property
@@ -161,6 +248,25 @@ class StreamPlayer:
     def statistics(self) -> StatsSnapshot:
         dropped = sum(s.mailbox.dropped for s in self._subscribers)
         return self.stats.snapshot(dropped=dropped)
+
+    def _visibility_changed(self, subscription: Subscription) -> None:
+        self._boxes_changed()
+        hidden = not any(s.visible for s in self._subscribers)
+        if hidden and not self._hidden:
+            with self._decode_lock:
+                self._hidden = True
+        elif not hidden and self._hidden:
+            # Decoding the backlog takes a moment: not on the caller's (the GUI's) thread.
+            helper = threading.Thread(
+                target=self._catch_up,
+                name=f"catch-up {self.description.display_url}",
+                daemon=True,
+            )
+            self._helpers = [t for t in self._helpers if t.is_alive()] + [helper]
+            helper.start()
+        elif subscription.visible and self._last_image is not None:
+            # Others keep the stream decoding: show the newest picture now, not a frame later.
+            subscription._deliver(self._last_image)
 
     # -- the worker thread ----------------------------------------------------------
 
@@ -189,19 +295,22 @@ class StreamPlayer:
     def _run_until_stopped(self) -> StateInfo:
         """Play, reconnecting as needed; returns the state to end in."""
         self._set_state(StateInfo(PlayerState.CONNECTING))
+        description: StreamDescription | None = self.description
         while not self._stop.is_set():
             self._delivered = False
             try:
-                self._play_once()
-                if not self.description.live:
+                if description is None:
+                    description = self._fresh_description()
+                self._play_once(description)
+                if not description.live:
                     break
-                error: VigilError = StreamLostError(
-                    f"{self.description.display_url} closed the stream"
-                )
+                error: VigilError = StreamLostError(f"{description.display_url} closed the stream")
             except _FINAL_ERRORS as exc:
                 return StateInfo(PlayerState.FAILED, exc)
             except VigilError as exc:
                 error = exc
+            # The next attempt asks the backend again: URLs can carry tokens that expire.
+            description = None
             if self._stop.is_set():
                 break
             # A connection that played and dropped is retried soon; a camera that
@@ -209,48 +318,67 @@ class StreamPlayer:
             if self._delivered:
                 self._backoff.reset()
             delay = self._backoff.next_delay()
+            if isinstance(error, RateLimitedError) and error.retry_after:
+                delay = max(delay, error.retry_after)
             self.stats.reconnects += 1
-            retry_at = time.monotonic() + delay
+            retry_at = self._clock.monotonic() + delay
             self._set_state(StateInfo(PlayerState.RECONNECTING, error, retry_at))
-            if self._stop.wait(delay):
+            if self._clock.wait(self._stop, delay):
                 break
         return StateInfo(PlayerState.STOPPED)
 
-    def _play_once(self) -> None:
+    def _fresh_description(self) -> StreamDescription:
+        if self._resolve is None:
+            return self.description
+        try:
+            description = self._resolve()
+        except VigilError:
+            raise
+        except Exception as exc:
+            problem = type(exc).__name__
+            raise UnreachableError(f"the stream could not be asked for ({problem})") from None
+        self.description = description
+        return description
+
+    def _play_once(self, description: StreamDescription) -> None:
         """Play until the source ends or fails; failures come out as VigilError."""
-        where = self.description.display_url
-        plan = open_plan(self.description)
+        where = description.display_url
+        plan = open_plan(description)
+        # The read timeout is how long the stream may be silent: learned from its rhythm.
+        silence = self._rhythm.silence_limit()
         opener = (
-            HttpOpener(self.description.ca_file, self._open_timeout, self._stall_timeout)
+            HttpOpener(description.ca_file, self._open_timeout, silence)
             if plan.fetched_by_httpx
             else None
         )
         try:
             try:
                 container = av.open(
-                    self.description.url,
+                    description.url,
                     options=dict(plan.options),
-                    timeout=(self._open_timeout, self._stall_timeout),
+                    timeout=(self._open_timeout, silence),
                     io_open=opener,
                 )
             except Exception as exc:
                 raise opening_error(exc, where) from None
             try:
                 with container:
-                    for image in self._frames(container, paced=not plan.paced_by_source):
-                        self._delivered = True
-                        for subscriber in self._subscribers:
-                            subscriber._deliver(image)
+                    self._pump(container, where, silence, paced=not plan.paced_by_source)
             except VigilError:
                 raise
             except Exception as exc:
                 raise reading_error(exc, where) from None
+            finally:
+                with self._decode_lock:
+                    self._link = None
         finally:
             if opener is not None:
                 opener.close()
 
-    def _frames(self, container: av.container.InputContainer, paced: bool) -> Iterator[VideoImage]:
-        where = self.description.display_url
+    def _pump(
+        self, container: av.container.InputContainer, where: str, silence: float, paced: bool
+    ) -> None:
+        """Demux every packet; decode and hand over while someone watches, keep otherwise."""
         if not container.streams.video:
             raise NotSupportedError(f"{where} carries no video")
         stream = container.streams.video[0]
@@ -260,45 +388,110 @@ class StreamPlayer:
         codec.thread_count = 1
         codec.flags |= av.codec.context.Flags.low_delay
         self.stats.codec = codec.name
-        converter = self._converter_factory()
+        link = _Link(codec, self._converter_factory())
+        with self._decode_lock:
+            self._link = link
         clock = _PresentationClock() if paced else None
-        sequence = 0
-        size_key: tuple[int, int, int] | None = None
-        width = height = 0
-        last_picture = time.monotonic()
+        self._rhythm.new_connection()
+        self._last_picture_at, self._watched_since = None, time.monotonic()
         for packet in container.demux(stream):
             if self._stop.is_set():
                 return
             if packet.size == 0:
                 continue
-            # Whatever arrives after five seconds without a picture is stale (on an
-            # interrupted read FFmpeg's RTSP demuxer hands out the frame it held back):
-            # the stream is lost, reconnect.
-            if time.monotonic() - last_picture > self._stall_timeout:
-                raise StreamLostError(f"{where} sent no picture for {self._stall_timeout:.0f} s")
-            self.stats.packet(packet.size)
-            try:
-                frames = codec.decode(packet)
-            except av.InvalidDataError:
-                # One bad packet costs one picture, not the connection.
-                self.stats.corrupt_packets += 1
-                frames = []
+            self._check_alive(packet, where, silence)
+            # Nobody watches, but a file or playlist still plays in real time.
+            if clock is not None and self._hidden and clock.wait(_packet_time(packet), self._stop):
+                return
+            with self._decode_lock:
+                if link.need_keyframe:
+                    if not packet.is_keyframe:
+                        continue
+                    link.need_keyframe = False
+                if self._hidden:
+                    link.hold(packet)
+                    continue
+                frames = self._decode(link, packet)
             for frame in frames:
                 if clock is not None and clock.wait(frame.time, self._stop):
                     return
-                sequence += 1
-                key = (self._box_version, frame.width, frame.height)
-                if key != size_key:
-                    size_key, (width, height) = key, self._output_size(frame.width, frame.height)
-                image = converter.convert(frame, width, height, sequence)
-                self.stats.frame(frame.width, frame.height, image.decoded_at)
-                last_picture = image.decoded_at
-                if self._state.state is not PlayerState.PLAYING:
-                    self._set_state(StateInfo(PlayerState.PLAYING))
-                yield image
+                with self._decode_lock:
+                    if self._hidden:
+                        break
+                    image = self._picture(link, frame)
+                self._hand_over(image)
+
+    def _check_alive(self, packet: Packet, where: str, silence: float) -> None:
+        """Raise StreamLostError when the stream went quiet for longer than its rhythm allows."""
+        now = time.monotonic()
+        rhythm = self._rhythm
+        # A gap as long as the read timeout means the read was interrupted, and on an
+        # interrupted read FFmpeg's RTSP demuxer hands out the frame it held back: what
+        # arrives now is stale, the stream is lost.
+        previous = rhythm.last_packet
+        if previous is not None and now - previous > 0.9 * silence:
+            raise StreamLostError(f"{where} sent nothing for {now - previous:.0f} s")
+        rhythm.packet(now, packet.is_keyframe)
+        self.stats.packet(packet.size)
+        if not self._hidden:
+            seen = self._last_picture_at
+            waited = now - max(seen or 0.0, self._watched_since)
+            if waited > rhythm.picture_limit(seen_picture=seen is not None):
+                raise StreamLostError(f"{where} sent no picture for {waited:.0f} s")
+
+    def _decode(self, link: _Link, packet: Packet) -> list[av.VideoFrame]:
+        try:
+            return link.codec.decode(packet)
+        except av.InvalidDataError:
+            # One bad packet costs one picture, not the connection.
+            self.stats.corrupt_packets += 1
+            return []
+
+    def _picture(self, link: _Link, frame: av.VideoFrame) -> VideoImage:
+        """``frame`` converted for the viewers; called with the decode lock held."""
+        self._sequence += 1
+        key = (self._box_version, frame.width, frame.height)
+        if key != link.size_key:
+            link.size_key, link.size = key, self._output_size(frame.width, frame.height)
+        image = link.converter.convert(frame, *link.size, self._sequence)
+        self.stats.frame(frame.width, frame.height, image.decoded_at)
+        self._last_picture_at = image.decoded_at
+        return image
+
+    def _hand_over(self, image: VideoImage) -> None:
+        self._delivered = True
+        self._last_image = image
+        for subscriber in self._subscribers:
+            if subscriber.visible:
+                subscriber._deliver(image)
+        if self._state.state is not PlayerState.PLAYING:
+            self._set_state(StateInfo(PlayerState.PLAYING))
+
+    def _catch_up(self) -> None:
+        """Decode what arrived while nobody watched and hand over the newest picture."""
+        try:
+            with self._decode_lock:
+                if not self._hidden or not any(s.visible for s in self._subscribers):
+                    return
+                self._hidden = False
+                self._watched_since = time.monotonic()
+                link = self._link
+                if link is None:
+                    return
+                newest = None
+                for packet in link.take_backlog():
+                    frames = self._decode(link, packet)
+                    if frames:
+                        newest = frames[-1]
+                # Nothing arrived while hidden: the last picture is still the current one.
+                image = self._picture(link, newest) if newest is not None else self._last_image
+            if image is not None:
+                self._hand_over(image)
+        except Exception:
+            log.exception("catching up %s failed", self.description.display_url)
 
     def _output_size(self, width: int, height: int) -> tuple[int, int]:
-        boxes = [s.box for s in self._subscribers if s.box[0] > 0 and s.box[1] > 0]
+        boxes = [s.box for s in self._subscribers if s.visible and s.box[0] > 0 and s.box[1] > 0]
         if not boxes:
             return width, height
         box = max(boxes, key=lambda b: b[0] * b[1])
@@ -308,17 +501,22 @@ class StreamPlayer:
 
     def _check_stall(self, now: float) -> None:
         """Tell viewers the picture froze before the read timeout forces a reconnect."""
-        last = self.stats.last_frame_at
-        if (
-            self._state.state is PlayerState.PLAYING
-            and last is not None
-            and now - last > self._stall_notice
-        ):
+        if self._state.state is not PlayerState.PLAYING:
+            return
+        # A hidden stream shows no pictures by design: its packets tell whether it lives.
+        last = self._rhythm.last_packet if self._hidden else self.stats.last_frame_at
+        if last is not None and now - last > self._rhythm.stall_notice():
             self._set_state(StateInfo(PlayerState.STALLED, StreamLostError("no picture")))
 
     @property
     def finished(self) -> bool:
         return self._thread is not None and not self._thread.is_alive()
+
+
+def _packet_time(packet: Packet) -> float | None:
+    if packet.pts is None or packet.time_base is None:
+        return None
+    return float(packet.pts * packet.time_base)
 
 
 class _PresentationClock:
