@@ -7,7 +7,9 @@ also how the tests drive a whole viewer without a window.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures import Future
 from pathlib import Path
 
 from viewer.backends.base import Backend
@@ -57,11 +59,18 @@ class Console:
         self._save()
 
     def _save(self) -> None:
-        try:
-            self.store.save(self.settings)
-        except OSError as exc:
-            log.error("settings could not be saved to %s: %s", self.store.path, exc.strerror)
+        # Called from the window's signals: the disk is the writer thread's business.
+        self.store.save_soon(self.settings).add_done_callback(self._report_write)
+
+    def _report_write(self, written: Future[None]) -> None:
+        error = written.exception()
+        if isinstance(error, OSError):
+            log.error("settings could not be saved to %s: %s", self.store.path, error.strerror)
+        elif error is not None:
+            log.error("settings could not be saved to %s", self.store.path, exc_info=error)
 
     async def stop(self) -> None:
+        """Stop every stream and site, and wait until the last settings are on disk."""
         self.hub.stop_all()
         await self.directory.close()
+        await asyncio.to_thread(self.store.flush)

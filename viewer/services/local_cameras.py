@@ -6,6 +6,7 @@ puts the password in the secret store, never in the settings.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from viewer.backends.rtsp import RtspBackend, RtspCamera, split_credentials
@@ -78,8 +79,13 @@ class LocalCameras:
         await self._apply()
         return CameraRef(SITE.id, camera.id)
 
-    async def set_password(self, camera_id: str, password: str) -> None:
-        await self._secrets.set(secret_key(camera_id), password)
+    async def set_password(self, camera_id: str, password: str) -> bool:
+        """False when the password is kept for this session only (see SecretStore.set)."""
+        return await self._secrets.set(secret_key(camera_id), password)
+
+    def password_session_only(self, camera_id: str) -> bool:
+        """Whether the camera's password will be lost at quit: no keyring, or it refused."""
+        return self._secrets.session_only(secret_key(camera_id))
 
     async def remove(self, camera_id: str) -> None:
         self._settings.cameras = [c for c in self._settings.cameras if c.id != camera_id]
@@ -87,6 +93,7 @@ class LocalCameras:
         await self._apply()
 
     async def _apply(self) -> None:
-        self._store.save(self._settings)
+        # Written before the camera shows, so a crash cannot lose it; off the GUI thread.
+        await asyncio.wrap_future(self._store.save_soon(self._settings))
         self.backend.set_cameras(self._settings.cameras)
         await self._directory.refresh(SITE.id)

@@ -4,6 +4,11 @@ One JSON file in the platform config directory, written atomically (temp file, t
 rename) so a crash mid-write leaves the previous version intact. A file that cannot
 be read is moved aside, never overwritten, and the problem is reported: whatever the
 operator saved can still be recovered by hand. Passwords are never in here.
+
+Writing (an fsync can take a while on a busy disk) happens on one writer thread, so
+the window never waits for the disk; the settings are turned into text on the
+caller's thread first, so the writer never sees them half changed. One thread keeps
+the writes in order: the last settings handed in are the ones on disk.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import logging
 import os
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +52,7 @@ class Settings:
 class SettingsStore:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="settings-writer")
 
     def load(self) -> Settings:
         """The saved settings, or defaults; raises SettingsError after moving a bad file aside.
@@ -70,12 +77,30 @@ class SettingsStore:
             ) from None
 
     def save(self, settings: Settings) -> None:
+        """Write ``settings`` and wait for it; raises the write's OSError."""
+        self.save_soon(settings).result()
+
+    def save_soon(self, settings: Settings) -> Future[None]:
+        """Snapshot ``settings`` now and write them on the writer thread, after any
+        earlier write; the future ends with the write's OSError, if any."""
+        text = json.dumps(settings_to_json(settings), indent=2, ensure_ascii=False)
+        return self._writer.submit(self._write, text)
+
+    def flush(self) -> None:
+        """Wait until every write handed in so far has ended and been reported.
+
+        Waiting on the last write's future would not do: it wakes its waiters before
+        it runs its done-callbacks (where a failure is logged). The writer runs one
+        job at a time, in order, callbacks included, so an empty job marks the end.
+        """
+        self._writer.submit(lambda: None).result()
+
+    def _write(self, text: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = json.dumps(settings_to_json(settings), indent=2, ensure_ascii=False)
         fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=self.path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data)
+                handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, self.path)
@@ -95,8 +120,8 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
                     {
                         "id": c.id,
                         "name": c.name,
-                        "main_url": c.main_url,
-                        "sub_url": c.sub_url,
+                        "main_url": without_password(c.main_url),
+                        "sub_url": c.sub_url and without_password(c.sub_url),
                         "user": c.user,
                     }
                     for c in settings.cameras
@@ -115,6 +140,22 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
             ],
         }
     return out
+
+
+def without_password(url: str) -> str:
+    """``url`` as it may be written to disk: its user name kept, never a password.
+
+    The authority ends where ``urlsplit`` ends it (the first ``/``, ``?`` or ``#``),
+    which is where FFmpeg ends it too.
+    """
+    scheme, separator, rest = url.partition("://")
+    ends = [i for i in (rest.find(c) for c in "/?#") if i >= 0]
+    authority_end = min(ends, default=len(rest))
+    userinfo, at, host = rest[:authority_end].rpartition("@")
+    if not separator or not at or ":" not in userinfo:
+        return url
+    user = userinfo.partition(":")[0]
+    return f"{scheme}://{user}@{host}{rest[authority_end:]}"
 
 
 def _object(value: object, what: str) -> dict[str, Any]:

@@ -1,6 +1,14 @@
-"""Settings survive restarts, and a damaged file is kept, never overwritten."""
+"""Settings survive restarts, and a damaged file is kept, never overwritten.
 
+The disk is written off the caller's thread, in order, and never holds a password.
+"""
+
+import asyncio
 import json
+import logging
+import os
+import threading
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -9,7 +17,14 @@ from hypothesis import strategies as st
 from viewer.backends.rtsp import RtspCamera
 from viewer.core.errors import SettingsError
 from viewer.core.models import CameraRef
-from viewer.services.settings import Layout, Settings, SettingsStore, settings_from_json
+from viewer.services.console import Console
+from viewer.services.settings import (
+    Layout,
+    Settings,
+    SettingsStore,
+    settings_from_json,
+    without_password,
+)
 
 
 def sample_settings() -> Settings:
@@ -33,10 +48,109 @@ def test_no_file_means_defaults(tmp_path):
     assert SettingsStore(tmp_path / "settings.json").load() == Settings()
 
 
-def test_passwords_are_never_written(tmp_path):
+def test_a_password_handed_in_a_url_is_never_written(tmp_path):
+    settings = sample_settings()
+    settings.cameras.append(
+        RtspCamera(
+            "c2",
+            "Dock",
+            "rtsp://op:Wolf-Tango-77@192.0.2.2:554/main?channel=1",
+            "rtsp://op:Wolf-Tango-77@192.0.2.2/sub",
+            "op",
+        )
+    )
+    store = SettingsStore(tmp_path / "settings.json")
+    store.save(settings)
+    assert "Wolf-Tango-77" not in store.path.read_text()
+    dock = store.load().cameras[1]
+    assert dock.main_url == "rtsp://op@192.0.2.2:554/main?channel=1"
+    assert dock.sub_url == "rtsp://op@192.0.2.2/sub"
+    assert dock.user == "op"
+
+
+@given(
+    user=st.from_regex(r"[a-z0-9._~-]{0,12}", fullmatch=True),
+    password=st.text(max_size=30),
+    rest=st.from_regex(r"(/[a-zA-Z0-9@:._-]*)?(\?[a-z0-9=&@:]*)?", fullmatch=True),
+)
+def test_a_url_loses_its_password_and_nothing_else(user, password, rest):
+    written = without_password(f"rtsp://{user}:{quote(password, safe='')}@192.0.2.9:554{rest}")
+    assert written == f"rtsp://{user}@192.0.2.9:554{rest}"
+    assert without_password(f"rtsp://192.0.2.9:554{rest}") == f"rtsp://192.0.2.9:554{rest}"
+    assert without_password(f"rtsp://{user}@192.0.2.9{rest}") == f"rtsp://{user}@192.0.2.9{rest}"
+
+
+class Disk:
+    """Records the thread of every fsync; the first one waits until ``first`` is set."""
+
+    def __init__(self) -> None:
+        self.threads: list[threading.Thread] = []
+        self.first = threading.Event()
+        self.first.set()
+        self._fsync = os.fsync
+
+    def fsync(self, fd: int) -> None:
+        self.threads.append(threading.current_thread())
+        if len(self.threads) == 1:
+            self.first.wait(10)
+        self._fsync(fd)
+
+
+@pytest.fixture
+def disk(monkeypatch):
+    recorder = Disk()
+    monkeypatch.setattr(os, "fsync", recorder.fsync)
+    return recorder
+
+
+def test_the_disk_is_written_off_the_callers_thread(tmp_path, disk):
     store = SettingsStore(tmp_path / "settings.json")
     store.save(sample_settings())
-    assert "password" not in store.path.read_text()
+    assert disk.threads
+    assert threading.current_thread() not in disk.threads
+
+
+def test_the_last_settings_handed_in_are_the_ones_on_disk(tmp_path, disk):
+    store = SettingsStore(tmp_path / "settings.json")
+    disk.first.clear()
+    settings = sample_settings()
+    for grid in (1, 2, 3, 4, 5, 6, 8):
+        settings.layout = Layout(grid=grid)
+        store.save_soon(settings)
+    # Changed after it was handed in: the write must not see it.
+    settings.layout = Layout(grid=3)
+    disk.first.set()
+    store.flush()
+    assert store.load().layout == Layout(grid=8)
+
+
+def test_the_console_saves_the_layout_in_the_background_and_waits_for_it_at_stop(
+    tmp_path, disk, memory_keyring
+):
+    console = Console(tmp_path / "settings.json")
+    disk.first.clear()
+    console.save_layout(Layout(grid=5))
+    assert not console.store.path.exists()
+
+    async def stop_while_the_disk_is_slow():
+        stopping = asyncio.ensure_future(console.stop())
+        await asyncio.sleep(0.2)
+        assert not stopping.done()
+        disk.first.set()
+        await stopping
+
+    asyncio.run(stop_while_the_disk_is_slow())
+    assert console.store.load().layout == Layout(grid=5)
+
+
+def test_a_failed_write_is_logged_without_stopping_the_console(tmp_path, memory_keyring, caplog):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    console = Console(blocker / "settings.json")
+    with caplog.at_level(logging.ERROR):
+        console.save_layout(Layout(grid=4))
+        asyncio.run(console.stop())
+    assert f"settings could not be saved to {blocker / 'settings.json'}" in caplog.text
 
 
 def test_a_damaged_file_is_moved_aside_not_lost(tmp_path):
