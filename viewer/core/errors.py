@@ -24,7 +24,38 @@ class NotFoundError(VigilError):
 
 
 class CertificateError(VigilError):
-    """TLS verification failed and the site has not pinned this certificate."""
+    """The connection cannot be trusted: its certificate failed verification, or TLS was
+    left. Retrying cannot help; the operator has to look and decide."""
+
+
+class UnknownCertificateError(CertificateError):
+    """No trusted authority vouches for a server's certificate (a camera's own, self-signed).
+
+    The operator may trust it by its SHA-256 ``fingerprint`` (``AA:BB:…``); ``field`` names
+    the form field whose server presented it.
+    """
+
+    def __init__(self, message: str, fingerprint: str, field: str) -> None:
+        super().__init__(message)
+        self.fingerprint = fingerprint
+        self.field = field
+
+
+class CertificateChangedError(CertificateError):
+    """A server no longer presents the certificate the operator pinned: a replaced device,
+    or someone in between. Both fingerprints are SHA-256, ``AA:BB:…``."""
+
+    def __init__(self, message: str, pinned: str, presented: str) -> None:
+        super().__init__(message)
+        self.pinned = pinned
+        self.presented = presented
+
+
+class InsecureLinkError(CertificateError):
+    """A stream fetched over TLS pointed at plain http (a segment, a key, a redirect).
+
+    Following it would let anyone on the way swap the video, so the request is never sent.
+    """
 
 
 class NotSupportedError(VigilError):

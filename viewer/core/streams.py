@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from viewer.core.certificates import PinnedCertificate
 from viewer.core.models import Quality, StreamInfo
 from viewer.core.redact import mask_url
 
@@ -60,7 +61,9 @@ class StreamDescription:
 
     ``url`` may carry credentials, so ``repr`` and ``display_url`` mask them.
     ``ca_file`` is a bundle of authorities to trust for this stream's TLS instead of
-    the usual ones, for a site with its own certificate authority.
+    the usual ones, for a site with its own certificate authority. ``pinned`` is the one
+    certificate to trust instead, whatever host it names, for a device that signed its
+    own and an operator who checked its fingerprint.
     """
 
     url: str = field(repr=False)
@@ -68,6 +71,7 @@ class StreamDescription:
     live: bool = True
     quality: Quality = Quality.MAIN
     ca_file: str | None = None
+    pinned: PinnedCertificate | None = None
 
     @property
     def display_url(self) -> str:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from viewer.demo.certificate import SelfSignedCertificate, self_signed
 from viewer.demo.footage import (
     DEMO_CAMERAS,
     DemoCamera,
@@ -94,16 +95,21 @@ class RtspServer:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        tls_port: int = 0,
         auth: RtspAuth | None = None,
     ) -> None:
         self.library = library
         self.cameras = {camera.id: camera for camera in cameras}
         self.host = host
         self.port = port
+        self.tls_port = tls_port
+        self.certificate: SelfSignedCertificate | None = None
+        """The RTSPS listener's, new at each start, as a camera's after a factory reset."""
         self.auth = auth
         self.on_frame_sent: FrameHook | None = None
         self._epoch = time.monotonic()
         self._server: asyncio.Server | None = None
+        self._tls_server: asyncio.Server | None = None
         self._connections: set[_Connection] = set()
         self._handlers: set[asyncio.Task[None]] = set()
 
@@ -112,23 +118,42 @@ class RtspServer:
             self._accept, self.host, self.port, reuse_address=True
         )
         self.port = self._server.sockets[0].getsockname()[1]
+        # RTSP over TLS on a second port, with a certificate signed by itself.
+        self.certificate = self_signed()
+        try:
+            self._tls_server = await asyncio.start_server(
+                self._accept,
+                self.host,
+                self.tls_port,
+                ssl=self.certificate.server_context(),
+                reuse_address=True,
+            )
+        except OSError:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+            raise
+        self.tls_port = self._tls_server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
-        """Close the listener and every connection, as a camera losing power would."""
-        if self._server is not None:
-            self._server.close()
+        """Close the listeners and every connection, as a camera losing power would."""
+        for server in (self._server, self._tls_server):
+            if server is not None:
+                server.close()
         for connection in list(self._connections):
             connection.close()
         # Closed sockets end their handlers; cancelling them instead makes Python 3.11's
         # asyncio.streams log a spurious error.
         if self._handlers:
             await asyncio.wait(self._handlers, timeout=5)
-        if self._server is not None:
-            await self._server.wait_closed()
-            self._server = None
+        for server in (self._server, self._tls_server):
+            if server is not None:
+                await server.wait_closed()
+        self._server = self._tls_server = None
 
-    def url(self, camera_id: str, quality: str) -> str:
-        return f"rtsp://{self.host}:{self.port}/demo/{camera_id}/{quality}"
+    def url(self, camera_id: str, quality: str, tls: bool = False) -> str:
+        scheme, port = ("rtsps", self.tls_port) if tls else ("rtsp", self.port)
+        return f"{scheme}://{self.host}:{port}/demo/{camera_id}/{quality}"
 
     @property
     def sessions(self) -> list[SessionInfo]:

@@ -25,7 +25,8 @@ def format_line(entry: dict[str, Any]) -> str:
             f"{entry['width']}x{entry['height']} {entry['fps']} fps  ({entry['name']})"
         )
     credentials = f"user {entry['user']}  password {entry['password']}" if entry["user"] else ""
-    return f"{entry['kind']:<6}  {entry['name']}  {entry['url']}  {credentials}".rstrip()
+    line = f"{entry['kind']:<6}  {entry['name']}  {entry['url']}  {credentials}".rstrip()
+    return f"{line}  SHA-256 {entry['sha256']}" if entry.get("sha256") else line
 
 
 async def _serve(cache_dir: Path, port_base: int | None, json_output: bool) -> None:

@@ -30,7 +30,12 @@ class DemoSite:
         self.library = FootageLibrary(cache_dir)
         self.auth = auth
         self.rtsp = RtspServer(
-            self.library, DEMO_CAMERAS, host=host, port=port_base or 0, auth=auth
+            self.library,
+            DEMO_CAMERAS,
+            host=host,
+            port=port_base or 0,
+            tls_port=port_base + 1 if port_base else 0,
+            auth=auth,
         )
         self.preparing: threading.Thread | None = None
 
@@ -83,6 +88,17 @@ class DemoSite:
                         "password": password,
                     }
                 )
+        certificate = self.rtsp.certificate
+        entries.append(
+            {
+                "kind": "rtsps",
+                "name": "Demo RTSPS server (self-signed certificate)",
+                "url": f"rtsps://{self.rtsp.host}:{self.rtsp.tls_port}/",
+                "user": user,
+                "password": password,
+                "sha256": certificate.fingerprint if certificate else None,
+            }
+        )
         return entries
 
 

@@ -2,6 +2,10 @@
 
 PyAV's exception text contains the URL it was opening, credentials included, so the
 typed errors are built from scratch around a masked URL and never chain the original.
+
+All FFmpeg says of a failed TLS handshake is "I/O error". For a camera whose certificate
+the operator pinned, a probe then tells what happened: the camera presents another
+certificate now, or the trusted one has expired, or it went away.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import errno
 
 import av
 
+from viewer.core.certificates import PinnedCertificate
 from viewer.core.errors import (
     AuthenticationError,
     CertificateError,
@@ -19,6 +24,7 @@ from viewer.core.errors import (
     UnreachableError,
     VigilError,
 )
+from viewer.media.tls import refusal
 
 _UNREACHABLE_ERRNOS = {
     errno.ECONNREFUSED,
@@ -30,8 +36,14 @@ _UNREACHABLE_ERRNOS = {
 }
 
 
-def opening_error(exc: BaseException, where: str) -> VigilError:
-    """Why a stream at ``where`` (a masked URL) could not be opened."""
+def opening_error(
+    exc: BaseException, where: str, pinned: PinnedCertificate | None = None
+) -> VigilError:
+    """Why a stream at ``where`` (a masked URL) could not be opened.
+
+    ``pinned``: the certificate the stream's TLS was told to trust; a failed handshake
+    is then looked into (a connection, from the calling thread).
+    """
     if isinstance(exc, VigilError):
         return exc  # already explained, by media/http_io.py
     if isinstance(exc, av.HTTPUnauthorizedError | av.HTTPForbiddenError):
@@ -46,6 +58,8 @@ def opening_error(exc: BaseException, where: str) -> VigilError:
         return UnreachableError(f"{where} cannot be reached")
     if isinstance(exc, OSError) and exc.errno == errno.EIO and where.startswith("rtsps:"):
         # All FFmpeg says of a failed TLS handshake; nearly always the certificate.
+        if pinned is not None:
+            return refusal(pinned, where)
         return CertificateError(f"{where} could not be trusted (its certificate or TLS)")
     if isinstance(exc, av.InvalidDataError):
         return StreamLostError(f"{where} sent something that is not a playable stream")

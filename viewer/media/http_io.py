@@ -5,7 +5,13 @@ demuxer does not pass that option on to the segments it fetches (docs/pitfalls.m
 playlist from a trusted server could send the player to any server at all. Given an
 ``io_open`` callback, FFmpeg opens the playlist, every segment and every key through
 it, so all of them go through one httpx client with one TLS policy: the system's
-trusted authorities (certifi's bundle), or a site's own bundle when it has one.
+trusted authorities (certifi's bundle), a site's own bundle when it has one, or the one
+certificate the operator pinned (media/tls.py).
+
+TLS is never left once it was had: after anything came over https, a segment, key,
+variant playlist or redirect pointing at plain http is refused before a byte is sent,
+since whoever sits on that link could swap the video. Redirects are followed here, one
+hop at a time, so each hop is checked before it is requested.
 
 Failures come out as the typed errors the operator is shown, with credentials masked.
 """
@@ -20,9 +26,11 @@ from urllib.parse import urlsplit
 import certifi
 import httpx
 
+from viewer.core.certificates import PinnedCertificate
 from viewer.core.errors import (
     AuthenticationError,
     CertificateError,
+    InsecureLinkError,
     NotFoundError,
     NotSupportedError,
     RateLimitedError,
@@ -31,32 +39,42 @@ from viewer.core.errors import (
     VigilError,
 )
 from viewer.core.redact import mask_url
+from viewer.media.tls import pinned_context, refusal
 
 # Responses up to this size (playlists, segments, short clips) are read whole, so
 # FFmpeg can seek in them; anything longer or open-ended is streamed as it arrives.
 WHOLE_BODY_LIMIT = 32 * 2**20
+# Browsers allow 20; a camera or a CDN needs one or two.
+MAX_REDIRECTS = 5
 
 
 class HttpOpener:
     """The ``io_open`` callback of one player: one connection pool, one TLS policy."""
 
-    def __init__(self, ca_file: str | None, connect_timeout: float, read_timeout: float) -> None:
-        context = ssl.create_default_context(cafile=ca_file or certifi.where())
+    def __init__(
+        self,
+        ca_file: str | None,
+        connect_timeout: float,
+        read_timeout: float,
+        pinned: PinnedCertificate | None = None,
+    ) -> None:
+        if pinned is not None:
+            context = pinned_context(pinned)
+        else:
+            context = ssl.create_default_context(cafile=ca_file or certifi.where())
+        self._pinned = pinned
         self._client = httpx.Client(
             verify=context,
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
-            follow_redirects=True,
+            follow_redirects=False,
         )
+        self._tls_only = False
 
     def __call__(self, url: str, flags: int, options: dict[str, str]) -> io.IOBase:
-        where = mask_url(url)
         if urlsplit(url).scheme not in {"http", "https"}:
+            where = mask_url(url)
             raise NotSupportedError(f"{where}: only http and https are fetched for a stream")
-        request = self._client.build_request("GET", url)
-        try:
-            response = self._client.send(request, stream=True)
-        except httpx.HTTPError as exc:
-            raise _transport_error(exc, where) from None
+        response, where = self._get(url)
         if response.status_code >= 400:
             response.close()
             raise _status_error(response, where)
@@ -65,11 +83,30 @@ class HttpOpener:
             try:
                 body = response.read()
             except httpx.HTTPError as exc:
-                raise _transport_error(exc, where) from None
+                raise _transport_error(exc, where, None) from None
             finally:
                 response.close()
             return io.BytesIO(body)
         return _StreamedBody(response, where)
+
+    def _get(self, url: str) -> tuple[httpx.Response, str]:
+        """The response at the end of the redirects, and its masked URL."""
+        request = self._client.build_request("GET", url)
+        for _ in range(MAX_REDIRECTS + 1):
+            where = mask_url(str(request.url))
+            secure = request.url.scheme == "https"
+            if self._tls_only and not secure:
+                raise InsecureLinkError(f"{where}: plain http after https is refused")
+            try:
+                response = self._client.send(request, stream=True)
+            except httpx.HTTPError as exc:
+                raise _transport_error(exc, where, self._pinned) from None
+            self._tls_only = self._tls_only or secure
+            if response.next_request is None:
+                return response, where
+            request = response.next_request
+            response.close()
+        raise StreamLostError(f"{mask_url(url)} redirected more than {MAX_REDIRECTS} times")
 
     def close(self) -> None:
         self._client.close()
@@ -94,7 +131,7 @@ class _StreamedBody(io.RawIOBase):
             except StopIteration:
                 return 0
             except httpx.HTTPError as exc:
-                raise _transport_error(exc, self._where) from None
+                raise _transport_error(exc, self._where, None) from None
         count = min(len(buffer), len(self._pending))
         buffer[:count] = self._pending[:count]
         self._pending = self._pending[count:]
@@ -111,12 +148,16 @@ def _content_length(response: httpx.Response) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _transport_error(exc: httpx.HTTPError, where: str) -> VigilError:
+def _transport_error(
+    exc: httpx.HTTPError, where: str, pinned: PinnedCertificate | None
+) -> VigilError:
     cause: BaseException | None = exc
     for _ in range(8):  # the chain is short; the bound only guards against a cycle
         if cause is None:
             break
         if isinstance(cause, ssl.SSLCertVerificationError):
+            if pinned is not None:
+                return refusal(pinned, where)
             return CertificateError(f"{where} presented a certificate that is not trusted")
         cause = cause.__cause__ or cause.__context__
     if isinstance(exc, httpx.TimeoutException):

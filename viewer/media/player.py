@@ -347,7 +347,7 @@ class StreamPlayer:
         # The read timeout is how long the stream may be silent: learned from its rhythm.
         silence = self._rhythm.silence_limit()
         opener = (
-            HttpOpener(description.ca_file, self._open_timeout, silence)
+            HttpOpener(description.ca_file, self._open_timeout, silence, description.pinned)
             if plan.fetched_by_httpx
             else None
         )
@@ -360,7 +360,7 @@ class StreamPlayer:
                     io_open=opener,
                 )
             except Exception as exc:
-                raise opening_error(exc, where) from None
+                raise opening_error(exc, where, description.pinned) from None
             try:
                 with container:
                     self._pump(container, where, silence, paced=not plan.paced_by_source)

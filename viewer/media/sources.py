@@ -12,7 +12,8 @@ one watchdog.
 
 HTTP and HTTPS (HLS, progressive streams) are fetched by httpx through FFmpeg's
 ``io_open`` hook (media/http_io.py), because FFmpeg's HLS demuxer does not check the
-certificates of segment servers. RTSP over TLS is FFmpeg's own, told to verify.
+certificates of segment servers. RTSP over TLS is FFmpeg's own, told to verify: against
+the usual authorities, a site's own, or one pinned certificate (media/tls.py).
 
 A network stream paces itself; a file or an HLS playlist arrives as fast as it can
 be read, so the player holds each frame until its presentation time.
@@ -27,6 +28,7 @@ from urllib.parse import urlsplit
 import certifi
 
 from viewer.core.streams import StreamDescription
+from viewer.media.tls import pinned_ca_file, verify_name
 
 _SELF_PACED_SCHEMES = {"rtsp", "rtsps", "rtp", "udp", "srt"}
 
@@ -39,6 +41,10 @@ class OpenPlan:
 
 
 def open_plan(description: StreamDescription) -> OpenPlan:
+    """Options for FFmpeg; a pinned certificate is written out for it to read.
+
+    Raises NotSupportedError for a pinned certificate that names no host to check.
+    """
     scheme = urlsplit(description.url).scheme.lower()
     options: dict[str, str] = {}
     if scheme in {"rtsp", "rtsps"}:
@@ -47,7 +53,10 @@ def open_plan(description: StreamDescription) -> OpenPlan:
             analyzeduration="0",
             probesize="32",
         )
-    if scheme == "rtsps":
+    if scheme == "rtsps" and description.pinned is not None:
+        pin = description.pinned
+        options.update(tls_verify="1", ca_file=pinned_ca_file(pin), verifyhost=verify_name(pin))
+    elif scheme == "rtsps":
         # FFmpeg accepts any certificate unless asked to verify.
         options.update(tls_verify="1", ca_file=description.ca_file or certifi.where())
     options.update(description.options)
