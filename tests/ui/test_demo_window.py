@@ -81,8 +81,13 @@ def test_demo_grid_plays_drags_and_maximises_without_a_blank_paint(qloop, demo_w
         assert_shows(tile, DEMO_CAMERAS[0])
         assert painted, "the maximised tile must have repainted"
         assert all(image is not None for image in painted), "a paint without a picture"
-        # The hidden tiles stopped decoding: only the maximised tile's stream is open.
-        assert await until(lambda: len(window.console.hub.players()) == 1, within=5)
+        # The hidden tiles stopped decoding but keep their streams, to come back at once.
+        assert await until(lambda: len(window.console.hub.players()) == 4, within=5)
+        hidden = [p for p in window.console.hub.players() if p.hidden]
+        assert len(hidden) == 3
+        decoded = [p.statistics().frames_decoded for p in hidden]
+        await asyncio.sleep(0.5)
+        assert [p.statistics().frames_decoded for p in hidden] == decoded
 
         # 4. Double-click again: back to the grid and to sub-streams.
         QTest.mouseDClick(tile, Qt.MouseButton.LeftButton, pos=QPoint(20, 20))

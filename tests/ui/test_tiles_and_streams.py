@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import pytest
@@ -137,8 +138,39 @@ def test_emptying_a_tile_stops_its_stream(qloop, make_window, demo_site):
     assert tile.camera is None
 
 
-def test_a_minimised_window_stops_decoding_and_resumes_on_restore(qloop, demo_window):
+def test_a_minimised_window_stops_decoding_and_is_current_again_on_restore(qloop, demo_window):
     window = demo_window
+    tiles = window.grid.tiles
+
+    async def scenario():
+        assert await until(lambda: all(t.frame is not None for t in tiles))
+        players = window.console.hub.players()
+        last_pictures = [t.frame for t in tiles]
+        window.showMinimized()
+        assert await until(lambda: all(p.hidden for p in players), within=10)
+        decoded = [p.statistics().frames_decoded for p in players]
+        await asyncio.sleep(0.5)
+        # Nothing is decoded, the connections stay, the tiles keep their last pictures.
+        assert [p.statistics().frames_decoded for p in players] == decoded
+        assert window.console.hub.players() == players
+        assert [t.frame for t in tiles] == last_pictures
+        window.showNormal()
+        assert await until(
+            lambda: all(t.frame is not p for t, p in zip(tiles, last_pictures, strict=True))
+        )
+        assert window.console.hub.players() == players
+
+    qloop.run_until_complete(scenario())
+
+
+def test_streams_hidden_past_the_grace_period_close_and_reopen_on_show(
+    qloop, make_window, demo_site
+):
+    from viewer.app import demo_layout
+
+    window = make_window(demo_backend(demo_site.site.describe()), layout=demo_layout())
+    for tile in window.grid.tiles:
+        tile.view.hidden_grace = 0.5
     tiles = window.grid.tiles
 
     async def scenario():
@@ -146,7 +178,6 @@ def test_a_minimised_window_stops_decoding_and_resumes_on_restore(qloop, demo_wi
         last_pictures = [t.frame for t in tiles]
         window.showMinimized()
         assert await until(lambda: window.console.hub.players() == [], within=10)
-        # The tiles keep their last pictures while hidden.
         assert [t.frame for t in tiles] == last_pictures
         window.showNormal()
         assert await until(lambda: len(window.console.hub.players()) == 4, within=10)

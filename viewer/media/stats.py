@@ -37,6 +37,7 @@ class StreamStats:
         self.height = 0
         self.codec = ""
         self.frames_decoded = 0
+        self.packet_count = 0
         self.corrupt_packets = 0
         self.reconnects = 0
         self.last_frame_at: float | None = None
@@ -53,6 +54,7 @@ class StreamStats:
         with self._lock:
             self._packets.append((now, size))
             self._packet_bytes += size
+            self.packet_count += 1
             self._trim(now)
 
     def frame(self, width: int, height: int, now: float | None = None) -> None:

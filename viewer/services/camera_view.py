@@ -5,6 +5,10 @@ that covers it (core.streams.choose_stream). Switching streams, as when a tile i
 maximised, opens the new stream beside the old one and lets go of the old one only
 when the new one has produced its first picture, so the operator never sees black.
 
+A hidden tile (another one maximised, the window minimised) keeps its stream for a
+grace period without decoding it, so it shows the current picture at once when it comes
+back; only after the grace period does the connection close.
+
 ``poke``, if given, is called from decode threads when a frame or a state change
 waits, and must be thread-safe; a viewer that polls (the UI's frame clock) needs
 none. Everything else runs on the event loop's thread.
@@ -12,20 +16,26 @@ none. Everything else runs on the event loop's thread.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
-from viewer.core.errors import NotFoundError, VigilError
+from viewer.core.errors import NotFoundError, UnreachableError, VigilError
 from viewer.core.models import CameraRef, Quality
-from viewer.core.streams import choose_stream
+from viewer.core.streams import StreamDescription, choose_stream
 from viewer.media.frames import VideoImage
 from viewer.media.player import Subscription
 from viewer.media.state import PlayerState, StateInfo
 from viewer.media.stats import StatsSnapshot
-from viewer.services.directory import Directory
+from viewer.services.directory import Directory, SiteSession, SiteStatus
 from viewer.services.players import PlayerHub
 
 log = logging.getLogger(__name__)
+
+# How long a hidden tile keeps its stream open, by default (a setting).
+HIDDEN_GRACE = 30.0
+# How long a reconnecting player waits for the backend to describe the stream again.
+RESOLVE_TIMEOUT = 30.0
 
 
 def _nothing() -> None:
@@ -51,8 +61,10 @@ class CameraView:
         hub: PlayerHub,
         ref: CameraRef,
         poke: Callable[[], None] | None = None,
+        hidden_grace: float = HIDDEN_GRACE,
     ) -> None:
         self.ref = ref
+        self.hidden_grace = hidden_grace
         self._directory = directory
         self._hub = hub
         self._poke = poke or _nothing
@@ -60,7 +72,11 @@ class CameraView:
         self._active: _Feed | None = None
         self._pending: _Feed | None = None
         self._error: VigilError | None = None
+        # The camera's site cannot be reached yet: the tile says so and when it retries.
+        self._site_wait: SiteSession | None = None
         self._suspended = False
+        self._released = False
+        self._release_timer: asyncio.TimerHandle | None = None
         self._closed = False
         self._refused: set[Quality] = set()
 
@@ -74,6 +90,9 @@ class CameraView:
     def state(self) -> StateInfo:
         if self._error is not None:
             return StateInfo(PlayerState.FAILED, self._error)
+        site = self._site_wait
+        if site is not None and site.status is SiteStatus.RETRYING:
+            return StateInfo(PlayerState.RECONNECTING, site.error, site.retry_at)
         feed = self._active or self._pending
         if feed is None:
             return StateInfo(PlayerState.STOPPED if self._suspended else PlayerState.CONNECTING)
@@ -91,7 +110,11 @@ class CameraView:
             return
         camera = self._directory.camera(self.ref)
         if camera is None:
-            if self._directory.is_ready(self.ref.site_id):
+            site = self._directory.session(self.ref.site_id)
+            if site is not None and site.status is SiteStatus.RETRYING:
+                self._site_wait = site
+                self._poke()
+            elif self._directory.is_ready(self.ref.site_id):
                 self._fail(NotFoundError(f"camera {self.ref} is not in any connected site"))
             # Otherwise the site is still connecting: the grid retries when it is up.
             return
@@ -113,13 +136,34 @@ class CameraView:
             return
         if self._suspended or self._closed:
             return
-        subscription = self._hub.subscribe(description, self._poke, lambda _info: self._poke())
+        subscription = self._hub.subscribe(
+            description,
+            self._poke,
+            lambda _info: self._poke(),
+            key=(self.ref, quality),
+            resolve=self._resolver(quality),
+        )
         subscription.set_box(*self._box)
         if self._pending is not None:
             self._pending.close()
         self._pending = _Feed(subscription, quality)
         self._error = None
         self._poke()
+
+    def _resolver(self, quality: Quality) -> Callable[[], StreamDescription]:
+        """How a player asks the backend again, from its own thread, before a reconnect."""
+        loop = asyncio.get_running_loop()
+        directory, ref = self._directory, self.ref
+
+        def resolve() -> StreamDescription:
+            future = asyncio.run_coroutine_threadsafe(directory.live(ref, quality), loop)
+            try:
+                return future.result(RESOLVE_TIMEOUT)
+            except TimeoutError:
+                future.cancel()
+                raise UnreachableError(f"{ref} could not be asked for its stream in time") from None
+
+        return resolve
 
     def take(self) -> VideoImage | None:
         """The newest picture to paint, if one arrived since the last call."""
@@ -159,18 +203,45 @@ class CameraView:
         self._poke()
 
     def suspend(self) -> None:
-        """The tile is hidden: stop decoding, keep the place and size."""
+        """The tile is hidden: stop decoding, keep the stream for the grace period."""
+        if self._suspended or self._closed:
+            return
         self._suspended = True
-        self._release()
+        for feed in (self._active, self._pending):
+            if feed is not None:
+                feed.subscription.set_visible(False)
+        if self.hidden_grace <= 0:
+            self._let_go()
+        else:
+            # Called from a Qt event handler: the loop runs, but not "in" this call.
+            loop = asyncio.get_event_loop()
+            self._release_timer = loop.call_later(self.hidden_grace, self._let_go)
+
+    def _let_go(self) -> None:
+        self._release_timer = None
+        if self._suspended:
+            self._released = True
+            self._release()
 
     async def resume(self) -> None:
         if not self._suspended or self._closed:
             return
         self._suspended = False
+        if self._release_timer is not None:
+            self._release_timer.cancel()
+            self._release_timer = None
+        if not self._released:
+            for feed in (self._active, self._pending):
+                if feed is not None:
+                    feed.subscription.set_visible(True)
+        self._released = False
         await self.set_box(*self._box)
 
     def close(self) -> None:
         self._closed = True
+        if self._release_timer is not None:
+            self._release_timer.cancel()
+            self._release_timer = None
         self._release()
 
     def _release(self) -> None:

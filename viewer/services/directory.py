@@ -1,7 +1,9 @@
 """Every connected site and its cameras, as one directory the UI can browse.
 
 A :class:`SiteSession` owns one backend: it opens it, keeps its camera tree, and
-remembers why it failed so the tree can show the problem on the site's node. The
+remembers why it failed so the tree can show the problem on the site's node. A site
+that cannot be reached (a server down when Vigil starts) is tried again with the same
+back-off as a camera, for as long as it takes; one that refuses the credentials is not. The
 :class:`Directory` answers "which camera is this reference" and "how do I play it"
 across sites, and learns the real sizes of streams as they are decoded, so the
 choice between main and sub-stream improves once a stream has been seen.
@@ -9,47 +11,103 @@ choice between main and sub-stream improves once a stream has been seen.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from enum import StrEnum
 
 from viewer.backends.base import Backend
-from viewer.core.errors import NotFoundError, VigilError
+from viewer.core.errors import (
+    AuthenticationError,
+    CertificateError,
+    NotFoundError,
+    NotSupportedError,
+    VigilError,
+)
 from viewer.core.models import Camera, CameraGroup, CameraRef, Quality, Site
 from viewer.core.streams import StreamDescription
+from viewer.media.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[], None]
 
 
+# Retrying cannot fix these; the operator has to change the site first.
+_FINAL_ERRORS = (AuthenticationError, CertificateError, NotSupportedError)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
 class SiteStatus(StrEnum):
     CONNECTING = "connecting"
     ONLINE = "online"
+    RETRYING = "retrying"
+    """Not reachable; ``retry_at`` says when the next attempt is."""
     FAILED = "failed"
 
 
 class SiteSession:
-    def __init__(self, backend: Backend) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        backoff: Backoff | None = None,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.backend = backend
         self.status = SiteStatus.CONNECTING
         self.error: VigilError | None = None
+        self.retry_at: float | None = None
+        """``monotonic()`` of the next attempt while RETRYING."""
+        self.attempts = 0
         self.tree = CameraGroup(id=backend.site.id, name=backend.site.name)
+        self._backoff = backoff or Backoff()
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._retrying: asyncio.Task[None] | None = None
 
     @property
     def site(self) -> Site:
         return self.backend.site
 
-    async def open(self) -> None:
+    async def open(self, changed: Callable[[], None] = lambda: None) -> None:
+        """Try once; if the site is unreachable, keep trying in the background and call
+        ``changed`` whenever the status moves (for the tree's words)."""
+        if await self._attempt():
+            return
+        if self.status is SiteStatus.RETRYING:
+            self._retrying = asyncio.create_task(self._retry(changed))
+
+    async def _attempt(self) -> bool:
+        self.attempts += 1
         try:
             await self.backend.open()
             self.tree = await self.backend.camera_tree()
-        except VigilError as exc:
+        except _FINAL_ERRORS as exc:
             log.warning("site %s: %s", self.site.name, exc)
-            self.status, self.error = SiteStatus.FAILED, exc
-            return
-        self.status, self.error = SiteStatus.ONLINE, None
+            self.status, self.error, self.retry_at = SiteStatus.FAILED, exc, None
+            return False
+        except VigilError as exc:
+            delay = self._backoff.next_delay()
+            log.warning("site %s: %s; trying again in %.0f s", self.site.name, exc, delay)
+            self.status, self.error = SiteStatus.RETRYING, exc
+            self.retry_at = self._monotonic() + delay
+            return False
+        self.status, self.error, self.retry_at = SiteStatus.ONLINE, None, None
+        self._backoff.reset()
+        return True
+
+    async def _retry(self, changed: Callable[[], None]) -> None:
+        while self.status is SiteStatus.RETRYING and self.retry_at is not None:
+            changed()
+            await self._sleep(max(0.0, self.retry_at - self._monotonic()))
+            await self._attempt()
+        changed()
 
     async def refresh(self) -> None:
         """Re-read the camera tree after a change (a camera added, renamed, removed)."""
@@ -59,6 +117,10 @@ class SiteSession:
             self.status, self.error = SiteStatus.FAILED, exc
 
     async def close(self) -> None:
+        if self._retrying is not None:
+            self._retrying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._retrying
         try:
             await self.backend.close()
         except VigilError as exc:
@@ -87,9 +149,10 @@ class Directory:
         return self._sessions.get(site_id)
 
     async def add(self, session: SiteSession) -> None:
+        """Connect ``session``; returns after the first attempt, retrying after that."""
         self._sessions[session.site.id] = session
         self.changed()
-        await session.open()
+        await session.open(self.changed)
         self.changed()
 
     async def refresh(self, site_id: str) -> None:
@@ -103,7 +166,7 @@ class Directory:
             await session.close()
 
     def is_ready(self, site_id: str) -> bool:
-        """Whether the site has finished connecting (successfully or not)."""
+        """Whether the site's first attempt has finished (successfully or not)."""
         session = self._sessions.get(site_id)
         return session is not None and session.status is not SiteStatus.CONNECTING
 

@@ -47,6 +47,9 @@ class Settings:
     """``None`` until the operator has had a layout: the app then picks a first one."""
     window_geometry: str | None = None
     window_state: str | None = None
+    hidden_grace: float = 30.0
+    """Seconds a hidden tile (another maximised, the window minimised) keeps its stream
+    open without decoding, so it shows the current picture at once when it comes back."""
 
 
 class SettingsStore:
@@ -129,6 +132,7 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
             }
         ],
         "window": {"geometry": settings.window_geometry, "state": settings.window_state},
+        "video": {"hidden_grace_seconds": settings.hidden_grace},
     }
     if settings.layout is not None:
         out["layout"] = {
@@ -195,6 +199,11 @@ def settings_from_json(data: object) -> Settings:
     window = _object(top.get("window") or {}, "window")
     settings.window_geometry = _optional_text(window.get("geometry"), "window geometry")
     settings.window_state = _optional_text(window.get("state"), "window state")
+    video = _object(top.get("video") or {}, "video")
+    grace = video.get("hidden_grace_seconds", settings.hidden_grace)
+    if isinstance(grace, bool) or not isinstance(grace, int | float) or not 0 <= grace <= 3600:
+        raise ValueError(f"hidden tiles' grace period {grace!r} is not 0-3600 seconds")
+    settings.hidden_grace = float(grace)
     if "layout" in top:
         settings.layout = _layout_from_json(_object(top["layout"], "layout"))
     return settings

@@ -2,7 +2,8 @@
 
 Built from the services' Directory each time it changes. Cameras can be dragged onto
 a tile or double-clicked into the selected one. A site that failed to connect says
-why on its own node; a camera on screen shows the state of its stream.
+why on its own node, and when it tries again, counting down each second; a camera on
+screen shows the state of its stream.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
@@ -24,7 +26,7 @@ from viewer.core.models import Camera, CameraGroup, CameraRef
 from viewer.media.state import PlayerState, StateInfo
 from viewer.services.directory import Directory, SiteSession, SiteStatus
 from viewer.ui.dragdrop import camera_mime
-from viewer.ui.wording import detail_text, problem
+from viewer.ui.wording import detail_text, site_text
 
 CAMERA_ROLE = Qt.ItemDataRole.UserRole + 1
 SITE_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -79,6 +81,9 @@ class CameraTree(QWidget):
         self._directory = directory
         self._states: dict[CameraRef, StateInfo] = {}
         self._items: dict[CameraRef, list[QStandardItem]] = {}
+        self._site_items: list[tuple[SiteSession, QStandardItem]] = []
+        self._countdown = QTimer(self, interval=1000)
+        self._countdown.timeout.connect(self._update_site_texts)
         self.model = CameraModel(self)
         self.proxy = CameraFilter()
         self.proxy.setSourceModel(self.model)
@@ -104,9 +109,25 @@ class CameraTree(QWidget):
     def rebuild(self) -> None:
         self.model.clear()
         self._items.clear()
+        self._site_items.clear()
         for session in self._directory.sessions:
             self.model.appendRow(self._site_item(session))
         self.view.expandAll()
+        if any(s.status is SiteStatus.RETRYING for s in self._directory.sessions):
+            self._countdown.start()
+        else:
+            self._countdown.stop()
+
+    def site_text(self, site_id: str) -> str:
+        """What the site's node says (for tests and accessibility)."""
+        for session, item in self._site_items:
+            if session.site.id == site_id:
+                return item.text()
+        return ""
+
+    def _update_site_texts(self) -> None:
+        for session, item in self._site_items:
+            item.setText(_site_words(session))
 
     def set_camera_state(self, ref: CameraRef, info: StateInfo) -> None:
         self._states[ref] = info
@@ -126,12 +147,14 @@ class CameraTree(QWidget):
         font = item.font()
         font.setBold(True)
         item.setFont(font)
+        item.setText(_site_words(session))
+        self._site_items.append((session, item))
         if session.status is SiteStatus.FAILED:
-            item.setText(f"{session.site.name} – {problem(session.error)}")
             item.setForeground(QBrush(STATE_COLOURS[PlayerState.FAILED]))
             item.setToolTip(str(session.error))
-        elif session.status is SiteStatus.CONNECTING:
-            item.setText(f"{session.site.name} – connecting…")
+        elif session.status is SiteStatus.RETRYING:
+            item.setForeground(QBrush(STATE_COLOURS[PlayerState.RECONNECTING]))
+            item.setToolTip(str(session.error))
         self._add_group(item, session.tree)
         if not item.hasChildren() and session.status is SiteStatus.ONLINE:
             hint = QStandardItem("No cameras yet (Ctrl+N adds one)")
@@ -172,3 +195,7 @@ class CameraTree(QWidget):
         ref = index.data(CAMERA_ROLE)
         if isinstance(ref, CameraRef):
             self.camera_activated.emit(ref)
+
+
+def _site_words(session: SiteSession) -> str:
+    return site_text(session.site.name, session.status.value, session.error, session.retry_at)

@@ -205,7 +205,13 @@ class VideoGrid(QWidget):
         tile.show_camera(self._new_view(tile, ref), self._camera_name(ref))
 
     def _new_view(self, tile: VideoTile, ref: CameraRef) -> CameraView:
-        return CameraView(self._console.directory, self._console.hub, ref, tile.notice)
+        return CameraView(
+            self._console.directory,
+            self._console.hub,
+            ref,
+            tile.notice,
+            hidden_grace=self._console.settings.hidden_grace,
+        )
 
     def _tick(self) -> None:
         for tile in self._tiles:
@@ -245,6 +251,8 @@ class VideoGrid(QWidget):
             if ref is None:
                 continue
             if self._console.directory.camera(ref) is None:
+                # Its site may be retrying: the tile's countdown follows the new attempt.
+                tile.notice()
                 continue
             tile.set_name(self._camera_name(ref))
             view = tile.view

@@ -69,6 +69,29 @@ def state_text(info: StateInfo, now: float | None = None) -> str:
     return ""
 
 
+def site_text(
+    name: str,
+    status: str,
+    error: VigilError | None,
+    retry_at: float | None,
+    now: float | None = None,
+) -> str:
+    """A site's node in the tree: its name, and what keeps it from showing cameras.
+
+    ``status`` is a SiteStatus value ("connecting", "online", "retrying", "failed").
+    """
+    now = time.monotonic() if now is None else now
+    if status == "connecting":
+        return f"{name} – connecting…"
+    if status == "failed":
+        return f"{name} – {problem(error) or 'Failed'}"
+    if status == "retrying":
+        seconds = max(0, math.ceil((retry_at or now) - now))
+        retry = f"retrying in {seconds} s" if seconds else "retrying…"
+        return f"{name} – {problem(error) or 'Not connected'}, {retry}"
+    return name
+
+
 def detail_text(info: StateInfo) -> str:
     """The longer explanation for a tooltip or the status bar."""
     return str(info.error) if info.error is not None else state_text(info)
