@@ -74,6 +74,23 @@ def no_keyring():
     keyring.set_keyring(previous)
 
 
+@pytest.fixture
+def vigil_log(tmp_path):
+    """The application's log file, at DEBUG, in this test's folder, as `vigil` sets it up."""
+    import logging
+
+    from viewer.services.logs import setup_logging
+
+    root = logging.getLogger()
+    level = root.level
+    path = setup_logging(tmp_path / "logs", logging.DEBUG, console=False)
+    yield path
+    for handler in [h for h in root.handlers if getattr(h, "vigil", False)]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)
+
+
 @pytest.fixture(scope="session")
 def footage_cache():
     """The demo footage is encoded once per machine, like the app does."""

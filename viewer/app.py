@@ -3,7 +3,7 @@
 ``vigil``                 the operator's window
 ``vigil --demo``          the window with the built-in demo site playing
 ``vigil serve-demo``      only the demo servers, headless, for other clients and scripts
-``vigil --version``
+``vigil --version``       Vigil's version and those of Qt, FFmpeg and the rest, for IT
 """
 
 from __future__ import annotations
@@ -27,11 +27,12 @@ from viewer.demo import serve
 from viewer.demo.footage import DEMO_CAMERAS
 from viewer.demo.site import DemoSiteThread
 from viewer.services.console import Console
-from viewer.services.logs import setup_logging
+from viewer.services.diagnostics import report
+from viewer.services.logs import log_unhandled_errors, setup_logging
 from viewer.services.settings import Layout
 from viewer.ui import application
 from viewer.ui.application import until_quit
-from viewer.ui.main_window import MainWindow
+from viewer.ui.main_window import MainWindow, versions
 
 log = logging.getLogger("viewer")
 
@@ -71,7 +72,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="vigil", description="One operator console for the cameras of several VMSs."
     )
-    parser.add_argument("--version", action="version", version=f"vigil {__version__}")
+    # Not argparse's "version" action: it rewraps the text into one line.
+    parser.add_argument(
+        "--version", action="store_true", help="show the versions of Vigil and its libraries"
+    )
     parser.add_argument(
         "--demo", action="store_true", help="start the built-in demo site and play it"
     )
@@ -89,18 +93,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.version:
+        print(report(versions()))
+        return 0
     paths = Paths.from_environment()
     level = logging.DEBUG if args.debug else logging.INFO
     log_file = setup_logging(paths.logs, level)
+    log_unhandled_errors()
     log.info("Vigil %s starting; log file %s", __version__, log_file)
     if args.command == "serve-demo":
         return serve.run(paths.demo_footage, port_base=args.port_base, json_output=args.json)
-    return application.run(lambda app: _gui_session(app, paths, demo=args.demo))
+    return application.run(lambda app: _gui_session(app, paths, log_file, demo=args.demo))
 
 
-async def _gui_session(app: QApplication, paths: Paths, *, demo: bool) -> int:
+async def _gui_session(app: QApplication, paths: Paths, log_file: Path, *, demo: bool) -> int:
     console = Console(paths.settings)
-    window = MainWindow(console)
+    window = MainWindow(console, log_file=log_file)
     default_layout = demo_layout() if demo else Layout()
     window.restore_session(default_layout)
     window.show()

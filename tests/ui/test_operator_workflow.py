@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
 
 from viewer.app import DEMO_SITE_ID, demo_backend, demo_layout
 from viewer.core.models import CameraRef
 from viewer.demo.footage import DEMO_CAMERAS
+from viewer.demo.rtsp_auth import RtspAuth
+from viewer.demo.site import DemoSiteThread
+from viewer.services.console import Console
 from viewer.services.local_cameras import SITE as LOCAL_SITE
 from viewer.services.settings import Layout
 from viewer.ui.add_camera_dialog import AddCameraDialog
 from viewer.ui.camera_tree import CAMERA_ROLE
+from viewer.ui.main_window import MainWindow
 
 from .conftest import until
 from .pixels import assert_shows
@@ -38,6 +46,35 @@ def visible_cameras(tree) -> list[str]:
     return names
 
 
+OPERATOR = "operator"
+PASSWORD = "Lantern-Quarry-Velvet-2718"
+"""Unlike the user name or any other word in Vigil's files, so finding it means a leak."""
+
+
+@pytest.fixture(scope="module")
+def operator_site(footage_cache):
+    """Demo cameras of this module's own, behind the operator's own credentials."""
+    site = DemoSiteThread(footage_cache, auth=RtspAuth(OPERATOR, PASSWORD, "digest"))
+    site.start()
+    yield site
+    site.stop()
+
+
+def assert_password_written_nowhere(*folders: Path) -> None:
+    """Not in the settings, not in anything else Vigil keeps, not in the log."""
+    files = [path for folder in folders for path in folder.rglob("*") if path.is_file()]
+    assert files
+    for path in files:
+        assert PASSWORD.encode() not in path.read_bytes(), path
+
+
+def plays(qloop, tile, camera) -> None:
+    assert qloop.run_until_complete(
+        until(lambda: tile.frame is not None and tile.frame.sequence > 2)
+    )
+    assert_shows(tile, camera)
+
+
 def fill_and_submit(qloop, dialog, **fields):
     for name, value in fields.items():
         getattr(dialog, name).setText(value)
@@ -47,8 +84,9 @@ def fill_and_submit(qloop, dialog, **fields):
     qloop.run_until_complete(until(lambda: not dialog.isVisible() or dialog.error.isVisible()))
 
 
+@pytest.mark.usefixtures("vigil_log")  # in tmp_path, searched for the password
 def test_an_rtsp_camera_added_by_url_plays_and_survives_a_restart(
-    qloop, make_window, demo_site, memory_keyring, tmp_path
+    qloop, make_window, operator_site, memory_keyring, tmp_path
 ):
     settings = tmp_path / "settings.json"
     window = make_window(settings_path=settings)
@@ -59,36 +97,32 @@ def test_an_rtsp_camera_added_by_url_plays_and_survives_a_restart(
         qloop,
         dialog,
         name="Back door",
-        main_url=demo_site.site.rtsp.url(camera.id, "main"),
-        sub_url=demo_site.site.rtsp.url(camera.id, "sub"),
-        user="demo",
-        password="demo",
+        main_url=operator_site.site.rtsp.url(camera.id, "main"),
+        sub_url=operator_site.site.rtsp.url(camera.id, "sub"),
+        user=OPERATOR,
+        password=PASSWORD,
     )
     assert dialog.added is not None
     assert "Back door" in visible_cameras(window.tree)
     ref = dialog.added
     assert ref.site_id == LOCAL_SITE.id
     window.grid.assign(0, ref)
-    tile = window.grid.tiles[0]
-    qloop.run_until_complete(until(lambda: tile.frame is not None))
-    assert_shows(tile, camera)
+    plays(qloop, window.grid.tiles[0], camera)
 
-    # The password went to the keyring, not to the settings file.
-    assert memory_keyring.items == {("Vigil", f"cameras/{ref.camera_id}"): "demo"}
-    saved = settings.read_text()
-    assert "Back door" in saved
-    assert '"demo"' in saved  # the user name
-    assert "password" not in saved
+    # The password went to the keyring; the settings name the user only.
+    assert memory_keyring.items == {("Vigil", f"cameras/{ref.camera_id}"): PASSWORD}
+    saved = json.loads(settings.read_text())
+    [entry] = saved["sites"][0]["cameras"]
+    assert (entry["name"], entry["user"]) == ("Back door", OPERATOR)
 
     window.close()
     qloop.run_until_complete(window.console.stop())
+    assert_password_written_nowhere(tmp_path, Path(os.environ["VIGIL_CONFIG_DIR"]).parent)
 
     again = make_window(settings_path=settings)
     assert "Back door" in visible_cameras(again.tree)
     assert again.grid.tiles[0].camera == ref
-    tile = again.grid.tiles[0]
-    qloop.run_until_complete(until(lambda: tile.frame is not None))
-    assert_shows(tile, camera)
+    plays(qloop, again.grid.tiles[0], camera)
 
 
 def test_a_bad_url_is_explained_beside_the_field_and_nothing_is_saved(qloop, make_window, tmp_path):
@@ -103,31 +137,103 @@ def test_a_bad_url_is_explained_beside_the_field_and_nothing_is_saved(qloop, mak
     assert "Typo" not in visible_cameras(window.tree)
 
 
+@pytest.mark.usefixtures("vigil_log")
 def test_without_a_keyring_the_window_says_so_and_the_password_stays_in_memory(
-    qloop, make_window, demo_site, no_keyring, tmp_path
+    qloop, make_window, operator_site, no_keyring, tmp_path
 ):
     settings = tmp_path / "settings.json"
     window = make_window(settings_path=settings)
     assert not window.console.secrets.persistent
     labels = [w.text() for w in window.statusBar().findChildren(type(window.stream_summary))]
     assert any("No system keyring" in text for text in labels)
-    ref = qloop.run_until_complete(
-        window.console.local_cameras.add(
-            "Side gate", demo_site.site.rtsp.url("cam09", "sub"), user="demo", password="demo"
-        )
-    )
+    camera = DEMO_CAMERAS[8]
+    # Typed into the URL, as operators paste them.
+    url = operator_site.site.rtsp.url(camera.id, "sub")
+    url = url.replace("rtsp://", f"rtsp://{OPERATOR}:{PASSWORD}@", 1)
+    ref = qloop.run_until_complete(window.console.local_cameras.add("Side gate", url))
     window.grid.assign(0, ref)
-    tile = window.grid.tiles[0]
-    qloop.run_until_complete(until(lambda: tile.frame is not None))
-    assert "password" not in settings.read_text()
+    plays(qloop, window.grid.tiles[0], camera)
     window.close()
     qloop.run_until_complete(window.console.stop())
+    assert_password_written_nowhere(tmp_path, Path(os.environ["VIGIL_CONFIG_DIR"]).parent)
 
     # Next session: the camera is back, its password is not, and the operator is told.
     again = make_window(settings_path=settings)
     assert "Side gate" in visible_cameras(again.tree)
     assert [c.name for c in again.console.local_cameras.missing_passwords()] == ["Side gate"]
     assert "Passwords needed for Side gate" in again.statusBar().currentMessage()
+
+
+def test_a_password_the_keyring_refuses_is_used_and_the_operator_told_it_is_not_saved(
+    qloop, make_window, operator_site, refusing_keyring, vigil_log
+):
+    window = make_window()
+    assert window.console.secrets.persistent
+    camera = DEMO_CAMERAS[5]
+    window.add_camera()
+    dialog = window.findChild(AddCameraDialog)
+    fill_and_submit(
+        qloop,
+        dialog,
+        name="Annex",
+        main_url=operator_site.site.rtsp.url(camera.id, "sub"),
+        user=OPERATOR,
+        password=PASSWORD,
+    )
+    assert dialog.added is not None
+    message = window.statusBar().currentMessage()
+    assert message == (
+        "Camera added; its password could not be saved to the system keyring: "
+        "kept for this session only"
+    )
+    window.grid.assign(0, dialog.added)
+    plays(qloop, window.grid.tiles[0], camera)
+    assert refusing_keyring.items == {}
+    assert "PasswordSetError" in vigil_log.read_text()
+    window.close()
+    qloop.run_until_complete(window.console.stop())
+    assert_password_written_nowhere(window.console.store.path.parent, vigil_log.parent)
+
+
+def test_a_password_entered_later_that_the_keyring_refuses_is_said_so(
+    qloop, make_window, operator_site, refusing_keyring
+):
+    window = make_window()
+    camera = DEMO_CAMERAS[6]
+    url = operator_site.site.rtsp.url(camera.id, "sub")
+    ref = qloop.run_until_complete(window.console.local_cameras.add("Stores", url, user=OPERATOR))
+    # What "Enter password…" in the camera's menu runs once the operator has typed it.
+    qloop.run_until_complete(window._set_password(ref, PASSWORD))
+    assert window.statusBar().currentMessage() == (
+        "The password for Stores could not be saved to the system keyring: "
+        "kept for this session only"
+    )
+    window.grid.assign(0, ref)
+    plays(qloop, window.grid.tiles[0], camera)
+
+
+VERSION_LINE = r"^{} \d+(\.\d+)+$"
+
+
+def test_about_and_copy_diagnostics_name_every_version_and_the_log_file(
+    qloop, tmp_path, memory_keyring, vigil_log
+):
+    console = Console(tmp_path / "settings.json")
+    window = MainWindow(console, log_file=vigil_log)
+    try:
+        window.show()
+        window.about_action.trigger()
+        about = window.about_box.text()
+        window.about_box.close()
+        window.copy_diagnostics_action.trigger()
+        copied = QGuiApplication.clipboard().text()
+    finally:
+        window.close()
+        qloop.run_until_complete(console.stop())
+    for text in (about, copied):
+        for name in ("Vigil", "Qt", "PySide6", "FFmpeg", "PyAV", "aiortc", "Python"):
+            assert re.search(VERSION_LINE.format(name), text, re.MULTILINE), (name, text)
+        assert f"Log file {vigil_log}" in text
 
 
 def test_typing_filters_the_tree_by_camera_name(qloop, demo_window):
@@ -198,15 +304,16 @@ def test_right_clicking_a_tile_offers_maximise_statistics_and_emptying(qloop, de
 
 def test_menus_are_freed_once_closed(qloop, demo_window):
     # A shift is thousands of right-clicks: each menu must go when it closes.
+    menu_bar_menus = demo_window.menuBar().findChildren(QMenu)
     for _ in range(10):
         right_click(demo_window.grid.tiles[0]).close()
     qloop.run_until_complete(until(lambda: False, within=0.1))
-    assert demo_window.findChildren(QMenu) == []
+    assert demo_window.findChildren(QMenu) == menu_bar_menus
 
 
 def test_f11_shows_only_the_video_on_the_whole_screen_and_escape_leaves(qloop, demo_window):
     window = demo_window
-    chrome = (window.toolbar, window.statusBar(), window.camera_dock)
+    chrome = (window.menuBar(), window.toolbar, window.statusBar(), window.camera_dock)
     QTest.keyClick(window, Qt.Key.Key_F11)
     assert window.isFullScreen()
     assert not any(part.isVisible() for part in chrome)

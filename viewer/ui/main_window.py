@@ -5,12 +5,17 @@ restores it, Delete empties the selected tile, Ctrl+F jumps to the camera filter
 Ctrl+N adds a camera, Ctrl+I shows every tile's stream statistics, F11 turns the window
 into a full-screen video wall. With the grid focused (click a tile), the arrow keys move
 the selection, and in a maximised tile they step through the cameras of the grid.
+Help › Copy diagnostics puts every library's version and the log file's path on the
+clipboard, for a support request.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QPoint, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from pathlib import Path
+
+import PySide6
+from PySide6.QtCore import QByteArray, QPoint, Qt, QTimer, qVersion
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QInputDialog,
@@ -18,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QToolBar,
     QWidget,
 )
@@ -25,6 +31,7 @@ from PySide6.QtWidgets import (
 from viewer import __version__
 from viewer.core.models import CameraRef
 from viewer.media.state import StateInfo
+from viewer.services import diagnostics
 from viewer.services.console import Console
 from viewer.services.local_cameras import SITE as LOCAL_SITE
 from viewer.services.settings import GRID_SIZES, Layout
@@ -32,12 +39,21 @@ from viewer.ui.add_camera_dialog import AddCameraDialog
 from viewer.ui.camera_tree import CAMERA_ROLE, CameraTree
 from viewer.ui.tasks import spawn
 from viewer.ui.video_grid import VideoGrid
+from viewer.ui.wording import NOT_IN_KEYRING
+
+
+def versions() -> dict[str, str]:
+    """Every version a support request needs, Qt's included (`vigil --version`, About)."""
+    return {**diagnostics.versions(), "Qt": qVersion(), "PySide6": PySide6.__version__}
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, console: Console, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, console: Console, parent: QWidget | None = None, *, log_file: Path | None = None
+    ) -> None:
         super().__init__(parent)
         self.console = console
+        self.log_file = log_file
         self.setWindowTitle("Vigil")
         self.setObjectName("MainWindow")
         self.grid = VideoGrid(console, self)
@@ -50,6 +66,7 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.tree)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self._build_toolbar()
+        self._build_help_menu()
         self._build_status_bar()
         self.tree.camera_activated.connect(self.grid.assign_to_selected)
         self.tree.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -109,6 +126,12 @@ class MainWindow(QMainWindow):
             self.addAction(action)
         self._sync_grid_actions()
 
+    def _build_help_menu(self) -> None:
+        menu = self.menuBar().addMenu("&Help")
+        self.about_action = menu.addAction("About Vigil", self.show_about)
+        self.copy_diagnostics_action = menu.addAction("Copy diagnostics", self.copy_diagnostics)
+        self.about_box: QMessageBox | None = None
+
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.stream_summary = QLabel(self)
@@ -160,7 +183,7 @@ class MainWindow(QMainWindow):
 
     def _set_full_screen(self, on: bool) -> None:
         """Only the grid, on the whole screen; the tree and bars come back on leaving."""
-        for part in (self.toolbar, self.statusBar(), self.camera_dock):
+        for part in (self.menuBar(), self.toolbar, self.statusBar(), self.camera_dock):
             part.setVisible(not on)
         state = self.windowState()
         if on:
@@ -190,8 +213,30 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _camera_added(self, ref: CameraRef | None) -> None:
-        if ref is not None:
+        if ref is None:
+            return
+        if self.console.local_cameras.password_session_only(ref.camera_id):
+            self.statusBar().showMessage(f"Camera added; its password {NOT_IN_KEYRING}")
+        else:
             self.statusBar().showMessage("Camera added", 4000)
+
+    def show_about(self) -> None:
+        if self.about_box is None:
+            self.about_box = QMessageBox(
+                QMessageBox.Icon.Information, "About Vigil", "", parent=self
+            )
+            self.about_box.setTextFormat(Qt.TextFormat.PlainText)
+            self.about_box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.about_box.setText(
+            "Vigil: one operator console for the cameras of several VMSs.\n\n"
+            + diagnostics.report(versions(), self.log_file)
+        )
+        self.about_box.open()
+
+    def copy_diagnostics(self) -> None:
+        """Versions and the log's path, for a support request; no secret is in either."""
+        QGuiApplication.clipboard().setText(diagnostics.report(versions(), self.log_file))
+        self.statusBar().showMessage("Diagnostics copied to the clipboard", 4000)
 
     def _maximise_selected(self) -> None:
         self.grid.toggle_maximise(self.grid.selected)
@@ -255,7 +300,13 @@ class MainWindow(QMainWindow):
             spawn(self._set_password(ref, password))
 
     async def _set_password(self, ref: CameraRef, password: str) -> None:
-        await self.console.local_cameras.set_password(ref.camera_id, password)
+        saved = await self.console.local_cameras.set_password(ref.camera_id, password)
+        camera = self.console.directory.camera(ref)
+        name = camera.name if camera else str(ref)
+        if saved:
+            self.statusBar().showMessage(f"Password for {name} saved", 4000)
+        else:
+            self.statusBar().showMessage(f"The password for {name} {NOT_IN_KEYRING}")
         self.grid.reload_camera(ref)
 
     async def _remove_camera(self, ref: CameraRef) -> None:

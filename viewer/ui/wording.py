@@ -23,6 +23,9 @@ from viewer.core.models import Quality
 from viewer.media.state import PlayerState, StateInfo
 from viewer.media.stats import StatsSnapshot
 
+NOT_IN_KEYRING = "could not be saved to the system keyring: kept for this session only"
+"""Said wherever a password was taken but will be asked for again at the next start."""
+
 
 def problem(error: VigilError | None) -> str:
     """One or two words naming what went wrong."""

@@ -1,9 +1,10 @@
-"""The `vigil` command: version, and the headless demo servers for other clients."""
+"""The `vigil` command: the versions IT asks for, and the headless demo servers."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -28,19 +29,25 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_version():
-    out, _ = vigil("--version").communicate(timeout=60)
-    assert out.strip() == f"vigil {__version__}"
+def test_version_names_every_library_that_touches_a_stream():
+    process = vigil("--version")
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == 0
+    versions = dict(line.split(" ", 1) for line in out.splitlines())
+    assert versions["Vigil"] == __version__
+    for name in ("Qt", "PySide6", "FFmpeg", "PyAV", "aiortc", "Python"):
+        assert re.fullmatch(r"\d+(\.\d+)+", versions[name]), (name, versions.get(name))
+    assert versions["OS"]
 
 
 def test_serve_demo_json_describes_every_server_and_stream_then_stops_on_sigint():
     port = free_port()
-    process = vigil("serve-demo", "--json", "--port-base", str(port))
-    try:
-        lines = [json.loads(process.stdout.readline()) for _ in range(33)]
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(20)
+    with vigil("serve-demo", "--json", "--port-base", str(port)) as process:
+        try:
+            lines = [json.loads(process.stdout.readline()) for _ in range(33)]
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(20)
     assert process.returncode == 0
     server, streams = lines[0], lines[1:]
     assert server == {
@@ -62,13 +69,13 @@ def test_serve_demo_json_describes_every_server_and_stream_then_stops_on_sigint(
 
 def test_serve_demo_text_names_urls_and_credentials():
     port = free_port()
-    process = vigil("serve-demo", "--port-base", str(port))
-    try:
-        first = process.stdout.readline()
-        second = process.stdout.readline()
-    finally:
-        process.terminate()
-        process.wait(20)
+    with vigil("serve-demo", "--port-base", str(port)) as process:
+        try:
+            first = process.stdout.readline()
+            second = process.stdout.readline()
+        finally:
+            process.terminate()
+            process.wait(20)
     assert f"rtsp://127.0.0.1:{port}/" in first
     assert "user demo" in first
     assert "password demo" in first
