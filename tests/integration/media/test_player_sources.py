@@ -6,11 +6,15 @@ import functools
 import http.server
 import threading
 import time
+from pathlib import Path
 
+import av
+import numpy as np
 import pytest
 
 from viewer.core.errors import NotFoundError
 from viewer.core.streams import StreamDescription
+from viewer.demo.footage import INDEX_BITS, frame_index_from_pixels
 from viewer.media.player import StreamPlayer
 from viewer.media.state import PlayerState
 
@@ -83,12 +87,40 @@ def test_pictures_have_an_even_width_so_swscale_keeps_its_fast_path(tmp_path):
     assert abs(red - ORANGE[0]) < 12
 
 
-def test_frames_come_in_order_and_numbered(tmp_path):
-    clip = write_clip(tmp_path / "clip.mp4", ORANGE)
-    _, collector = play(StreamDescription(str(clip), live=False), frames=15)
-    sequences = [image.sequence for image in collector.images]
-    assert sequences == sorted(sequences)
-    assert len(set(sequences)) == len(sequences)
+def write_numbered_clip(path: Path, frames: int) -> Path:
+    """A clip whose every frame shows its own index in the demo footage's marker blocks,
+    stored with B-frames, so that decode order is not display order."""
+    width, height = 320, 192
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"preset": "veryfast", "bf": "3", "g": "25"}
+        for index in range(frames):
+            picture = np.full((height, width, 3), ORANGE, np.uint8)
+            for bit in range(INDEX_BITS):
+                on = (index >> (INDEX_BITS - 1 - bit)) & 1
+                x0, x1 = bit * width // 32, (bit + 1) * width // 32
+                picture[height - height // 12 :, x0:x1] = 235 if on else 16
+            frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+            frame.pts = index
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    return path
+
+
+def shown_index(image) -> int:
+    """The frame index a VideoImage's own pixels show."""
+    rows = np.frombuffer(image.pixels, np.uint8).reshape(image.height, image.stride // 4, 4)
+    return frame_index_from_pixels(rows[:, : image.width])
+
+
+def test_frames_come_in_order_each_once_and_numbered_as_made(tmp_path):
+    clip = write_numbered_clip(tmp_path / "numbered.mp4", frames=60)
+    _, collector = play(StreamDescription(str(clip), live=False), box=(320, 192), frames=20)
+    shown = [shown_index(image) for image in collector.images]
+    # Strictly increasing: a picture shown twice or out of its place breaks it.
+    assert shown == sorted(set(shown)), shown
+    assert [image.sequence for image in collector.images] == [i + 1 for i in shown]
 
 
 def test_a_missing_file_is_reported_not_crashed(tmp_path):
