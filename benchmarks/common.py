@@ -20,6 +20,8 @@ from typing import Any
 import av
 import psutil
 
+from viewer.demo.footage import ALL_CAMERAS
+
 
 @dataclass
 class DemoServers:
@@ -33,7 +35,18 @@ class DemoServers:
         raise KeyError(f"{camera}/{quality}")
 
     def cameras(self) -> list[str]:
-        return list(dict.fromkeys(entry["camera"] for entry in self.streams))
+        """The everyday cameras (25 fps, a key frame every 2 s, sessions starting on
+        one), which every run compares on; the site's cameras with real sites' habits
+        (1 fps, a 10 s key-frame interval...) would make runs incomparable."""
+        everyday = [
+            entry["camera"]
+            for entry in self.streams
+            if entry["fps"] == 25
+            and not entry["variable_fps"]
+            and entry["keyframe_interval"] == 2
+            and entry["starts_on_keyframe"]
+        ]
+        return list(dict.fromkeys(everyday))
 
     def authenticated_url(self, camera: str, quality: str) -> str:
         entry = self.stream(camera, quality)
@@ -42,13 +55,17 @@ class DemoServers:
 
 @contextmanager
 def demo_servers(port_base: int | None = None, within: float = 60.0) -> Iterator[DemoServers]:
-    """Run `vigil serve-demo --json` until the block ends."""
+    """Run `vigil serve-demo --json` until the block ends.
+
+    Returns once every camera stream has been listed (the servers may come before or
+    after them; at least one has come by then)."""
     command = [sys.executable, "-m", "viewer", "serve-demo", "--json"]
     if port_base is not None:
         command += ["--port-base", str(port_base)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         servers, streams = [], []
+        expected = sum(len(camera.profiles) for camera in ALL_CAMERAS)
         deadline = time.monotonic() + within
         assert process.stdout is not None
         while time.monotonic() < deadline:
@@ -57,7 +74,7 @@ def demo_servers(port_base: int | None = None, within: float = 60.0) -> Iterator
                 raise RuntimeError("serve-demo exited before describing its servers")
             entry = json.loads(line)
             (streams if entry["kind"] == "stream" else servers).append(entry)
-            if servers and len(streams) >= 32:
+            if servers and len(streams) == expected:
                 break
         yield DemoServers(servers, streams)
     finally:

@@ -102,13 +102,13 @@ def footage_cache():
 @pytest.fixture(scope="session")
 def demo_site(footage_cache):
     """The demo servers on 127.0.0.1, in their own thread, shared by the session's tests."""
-    from viewer.demo.footage import DEMO_CAMERAS
+    from viewer.demo.footage import ALL_CAMERAS
     from viewer.demo.site import DemoSiteThread
 
     site = DemoSiteThread(footage_cache)
     site.start()
     # On a fresh machine the footage is encoded now, once, rather than under a test's
     # timeout.
-    site.site.library.prepare([camera.id for camera in DEMO_CAMERAS])
+    site.site.library.prepare([camera.id for camera in ALL_CAMERAS])
     yield site
     site.stop()

@@ -24,7 +24,7 @@ from viewer import __version__
 from viewer.backends.rtsp import RtspBackend, RtspCamera
 from viewer.core.models import CameraRef, Site
 from viewer.demo import serve
-from viewer.demo.footage import DEMO_CAMERAS
+from viewer.demo.footage import ALL_CAMERAS, DEMO_CAMERAS
 from viewer.demo.site import DemoSiteThread
 from viewer.services.console import Console
 from viewer.services.diagnostics import report
@@ -134,7 +134,7 @@ async def _gui_session(app: QApplication, paths: Paths, log_file: Path, *, demo:
 async def _report_footage(window: MainWindow, demo_site: DemoSiteThread) -> None:
     """On a first run the demo footage is still being encoded: say so until it is done,
     so that cameras that take a while to come up do not look broken."""
-    cameras = [camera.id for camera in DEMO_CAMERAS]
+    cameras = [camera.id for camera in ALL_CAMERAS]
     announced = False
     while True:
         ready, total = await asyncio.to_thread(demo_site.site.library.progress, cameras)

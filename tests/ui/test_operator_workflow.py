@@ -238,11 +238,11 @@ def test_about_and_copy_diagnostics_name_every_version_and_the_log_file(
 
 def test_typing_filters_the_tree_by_camera_name(qloop, demo_window):
     tree = demo_window.tree
-    assert len(visible_cameras(tree)) == 16
+    assert len(visible_cameras(tree)) == 20
     QTest.keyClicks(tree.filter, "PARK")
     assert sorted(visible_cameras(tree)) == ["Car park north", "Car park south", "Visitor parking"]
     tree.filter.clear()
-    assert len(visible_cameras(tree)) == 16
+    assert len(visible_cameras(tree)) == 20
 
 
 def test_double_clicking_a_camera_fills_the_selected_tile_and_moves_on(qloop, demo_window):

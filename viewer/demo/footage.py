@@ -8,21 +8,26 @@ benchmarks read back from decoded pixels:
   to 100 % of the picture), so a test can tell which camera a tile shows;
 - a 12-bit frame index in the bottom-left corner (block i, MSB first, covers x from
   i/32 to (i+1)/32 of the width and the bottom twelfth of the height; white = 1), so
-  a benchmark can tell which frame a tile painted.
+  a benchmark can tell which frame a tile painted. It counts the pictures of the loop.
 
-Streams are shaped like a real camera's: H.264, 25 fps, a key frame every 2 s, no
-B-frames, constant bit rate, about 4 Mbit/s for the 1920x1080 main stream and
-0.5 Mbit/s for the 640x360 sub-stream. Drawing is deterministic, so the two
-qualities, encoded separately, show the same picture. Each file is encoded on its own
-so that a first run can make every sub-stream (a few seconds each) before any main
-stream (several times that).
+Streams are shaped like a real camera's: H.264, no B-frames, about 4 Mbit/s constant
+bit rate for the 1920x1080 main stream and 0.5 Mbit/s for the 640x360 sub-stream. The
+16 DEMO_CAMERAS stream 25 fps with a key frame every 2 s, which is what benchmarks
+compare. The HABIT_CAMERAS have the habits of real sites that a viewer has to cope
+with (a 10 s key-frame interval, 1 fps, a frame rate that drops on a still scene, a
+stream that starts between key frames); their main streams are 1280x720 to keep a
+first run's encoding short. Drawing is deterministic, so the two qualities, encoded
+separately, show the same picture. Each file is encoded on its own so that a first run
+can make every sub-stream (a few seconds each) before any main stream (several times
+that).
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import itertools
 import logging
-import math
 import os
 import shutil
 import tempfile
@@ -44,8 +49,7 @@ log = logging.getLogger(__name__)
 # Bump when the picture or the encoding changes, so cached files are made again.
 FOOTAGE_VERSION = 2
 FPS = 25
-GOP = 50
-LOOP_FRAMES = 250
+LOOP_SECONDS = 10
 INDEX_BITS = 12
 # Sensor grain, different in every frame as a real camera's is: without it P-frames are
 # mostly skipped blocks and decoding costs a fraction of what real footage costs.
@@ -54,10 +58,71 @@ GRAIN_FIELDS = 16
 
 
 @dataclass(frozen=True)
-class DemoCamera:
-    id: str
-    name: str
-    colour: tuple[int, int, int]
+class Habit:
+    """When a camera takes its pictures and how a new viewer joins its stream.
+
+    Times are whole ticks of 1/``fps`` s on the loop, so a variable frame rate is a
+    steady one with pictures left out, and the footage's timestamps are exact.
+    """
+
+    fps: int  # the frame rate, or the highest one of a variable-rate camera
+    ticks: tuple[int, ...]  # when each picture of the loop is taken
+    keyframe_interval: int  # seconds
+    # False: a new session starts with the picture due now, as most real cameras do,
+    # and the viewer waits for the next key frame.
+    starts_on_keyframe: bool = True
+    # The scene moves for this long from the start of the loop and then stands still.
+    moving_seconds: int = LOOP_SECONDS
+
+    def __post_init__(self) -> None:
+        loop = self.loop_ticks
+        if not self.ticks or self.ticks[0] != 0 or self.ticks[-1] >= loop:
+            raise ValueError("a habit's pictures must start the loop and stay within it")
+        if any(b <= a for a, b in itertools.pairwise(self.ticks)):
+            raise ValueError("a habit's pictures must be in order")
+        # x264 places key frames by counting pictures: they must fall on the interval.
+        every = self.keyframe_every
+        wanted = list(range(0, loop, self.keyframe_interval * self.fps))
+        if len(self.ticks) % every or list(self.ticks[::every]) != wanted:
+            raise ValueError("a habit's key frames must fall every keyframe_interval")
+
+    @property
+    def loop_ticks(self) -> int:
+        return LOOP_SECONDS * self.fps
+
+    @property
+    def keyframe_every(self) -> int:
+        """Pictures from one key frame to the next."""
+        return sum(tick < self.keyframe_interval * self.fps for tick in self.ticks)
+
+    def durations(self) -> tuple[int, ...]:
+        """Ticks from each picture to the next; the last lasts until the loop restarts."""
+        return tuple(
+            b - a for a, b in zip(self.ticks, (*self.ticks[1:], self.loop_ticks), strict=True)
+        )
+
+    @property
+    def min_fps(self) -> float:
+        return self.fps / max(self.durations())
+
+    @property
+    def variable_fps(self) -> bool:
+        return len(set(self.durations())) > 1
+
+    def seconds(self, index: int) -> float:
+        return self.ticks[index] / self.fps
+
+
+def steady(fps: int, keyframe_interval: int, *, starts_on_keyframe: bool = True) -> Habit:
+    return Habit(fps, tuple(range(LOOP_SECONDS * fps)), keyframe_interval, starts_on_keyframe)
+
+
+def smart_codec(moving_seconds: int, fps: int, still_fps: int, keyframe_interval: int) -> Habit:
+    """A "smart codec" camera: full rate while something moves, a trickle when the
+    scene is still, to save bandwidth and storage."""
+    moving = range(moving_seconds * fps)
+    still = range(moving_seconds * fps, LOOP_SECONDS * fps, fps // still_fps)
+    return Habit(fps, (*moving, *still), keyframe_interval, moving_seconds=moving_seconds)
 
 
 @dataclass(frozen=True)
@@ -66,11 +131,41 @@ class StreamProfile:
     width: int
     height: int
     bit_rate: int
-    fps: int = FPS
 
 
-# Colours from the corners and edge midpoints of the RGB cube (kept off the extremes so
-# limited-range YUV does not clip them): any two differ by 100 or more in some channel.
+STANDARD_HABIT = steady(FPS, 2)
+STANDARD_PROFILES = (
+    StreamProfile("main", 1920, 1080, 4_000_000),
+    StreamProfile("sub", 640, 360, 500_000),
+)
+PROFILES: dict[str, StreamProfile] = {profile.quality: profile for profile in STANDARD_PROFILES}
+
+
+def _habit_profiles(main_bit_rate: int, sub_bit_rate: int) -> tuple[StreamProfile, ...]:
+    return (
+        StreamProfile("main", 1280, 720, main_bit_rate),
+        StreamProfile("sub", 640, 360, sub_bit_rate),
+    )
+
+
+@dataclass(frozen=True)
+class DemoCamera:
+    id: str
+    name: str
+    colour: tuple[int, int, int]
+    habit: Habit = STANDARD_HABIT
+    profiles: tuple[StreamProfile, ...] = STANDARD_PROFILES
+
+    def profile(self, quality: str) -> StreamProfile:
+        for profile in self.profiles:
+            if profile.quality == quality:
+                return profile
+        raise KeyError(quality)
+
+
+# Colours from the corners, edge midpoints and face centres of the RGB cube (kept off
+# the extremes so limited-range YUV does not clip them): any two differ by 100 or more
+# in some channel.
 DEMO_CAMERAS: tuple[DemoCamera, ...] = (
     DemoCamera("cam01", "Main entrance", (235, 20, 20)),
     DemoCamera("cam02", "Car park north", (20, 235, 20)),
@@ -90,14 +185,38 @@ DEMO_CAMERAS: tuple[DemoCamera, ...] = (
     DemoCamera("cam16", "Delivery road", (128, 128, 20)),
 )
 
-PROFILES: dict[str, StreamProfile] = {
-    "main": StreamProfile("main", 1920, 1080, 4_000_000),
-    "sub": StreamProfile("sub", 640, 360, 500_000),
-}
+HABIT_CAMERAS: tuple[DemoCamera, ...] = (
+    DemoCamera(
+        "cam17",
+        "Harbour gate",
+        (20, 128, 128),
+        steady(FPS, 10, starts_on_keyframe=False),
+        _habit_profiles(2_000_000, 500_000),
+    ),
+    DemoCamera(
+        "cam18", "Pumping station", (128, 20, 128), steady(1, 10), _habit_profiles(512_000, 128_000)
+    ),
+    DemoCamera(
+        "cam19",
+        "Archive room",
+        (235, 235, 128),
+        smart_codec(moving_seconds=4, fps=5, still_fps=1, keyframe_interval=10),
+        _habit_profiles(1_000_000, 250_000),
+    ),
+    DemoCamera(
+        "cam20",
+        "Canteen",
+        (128, 235, 235),
+        steady(FPS, 2, starts_on_keyframe=False),
+        _habit_profiles(2_000_000, 500_000),
+    ),
+)
+
+ALL_CAMERAS = DEMO_CAMERAS + HABIT_CAMERAS
 
 
 def camera_by_id(camera_id: str) -> DemoCamera:
-    for camera in DEMO_CAMERAS:
+    for camera in ALL_CAMERAS:
         if camera.id == camera_id:
             return camera
     raise KeyError(camera_id)
@@ -105,6 +224,7 @@ def camera_by_id(camera_id: str) -> DemoCamera:
 
 # -- the picture ------------------------------------------------------------------------
 
+# Every picture is drawn at this size and scaled to each stream's.
 WIDTH, HEIGHT = PROFILES["main"].width, PROFILES["main"].height
 
 
@@ -195,16 +315,22 @@ def _grain() -> tuple[np.ndarray, ...]:
 
 
 def render_frame(camera: DemoCamera, index: int, background: np.ndarray) -> np.ndarray:
-    """Frame ``index`` of the loop, as RGB. Motion repeats exactly every loop."""
+    """Picture ``index`` of the loop, as RGB, at the moment the camera's habit takes it.
+
+    Motion repeats exactly every loop; a scene that stops moving part-way ends the
+    motion where it began, so the loop stays seamless.
+    """
     picture = background.copy()
-    phase = index / LOOP_FRAMES
+    habit = camera.habit
+    tick = min(habit.ticks[index], habit.moving_seconds * habit.fps)
+    phase = tick / (habit.moving_seconds * habit.fps)
     seed = int(camera.id[3:])
     # Cars cross once or twice per loop, in both directions, so the loop is seamless.
     span = WIDTH + 260
     _draw_car(picture, int(phase * span) % span - 230, 660, (180, 30 + 10 * seed, 40))
     _draw_car(picture, WIDTH - int(2 * phase * span) % span, 760, (40, 70, 150))
     walk = (phase + seed / 16) % 1.0
-    _draw_person(picture, int(300 + walk * 1200), 836, index // 6)
+    _draw_person(picture, int(300 + walk * 1200), 836, tick * FPS // habit.fps // 6)
     grain = _grain()[index % GRAIN_FIELDS]
     for channel in range(3):
         np.add(picture[:, :, channel], grain, out=picture[:, :, channel])
@@ -215,7 +341,7 @@ def render_frame(camera: DemoCamera, index: int, background: np.ndarray) -> np.n
 
 def _draw_osd(picture: np.ndarray, camera: DemoCamera, index: int) -> None:
     """Camera name and footage clock, top left, as a camera's on-screen display."""
-    seconds = index / FPS
+    seconds = camera.habit.seconds(index)
     clock = f"{int(seconds // 60):02d}:{seconds % 60:05.2f}"
     panel = Image.new("RGB", (760, 120), (0, 0, 0))
     draw = ImageDraw.Draw(panel)
@@ -257,20 +383,25 @@ def frame_index_from_pixels(image: np.ndarray) -> int:
 
 
 def _open_encoder(
-    path: Path, profile: StreamProfile
+    path: Path, profile: StreamProfile, habit: Habit
 ) -> tuple[av.container.OutputContainer, av.VideoStream]:
     out = av.open(str(path), "w", format="mp4")
-    stream = out.add_stream("libx264", rate=profile.fps)
+    # Time base 1/fps: every picture's time is a whole tick (see Habit).
+    stream = out.add_stream("libx264", rate=habit.fps)
     stream.width, stream.height, stream.pix_fmt = profile.width, profile.height, "yuv420p"
     stream.bit_rate = profile.bit_rate
     kbit = profile.bit_rate // 1000
+    every = habit.keyframe_every
+    if habit.variable_fps:
+        # No force-cfr, so that x264 keeps the timestamps; variable bit rate, as smart
+        # codecs' streams are (a still scene costs little).
+        rate_control = f"nal-hrd=vbr:vbv-maxrate={kbit}:vbv-bufsize={kbit}"
+    else:
+        rate_control = f"nal-hrd=cbr:vbv-maxrate={kbit}:vbv-bufsize={kbit}:force-cfr=1"
     stream.options = {
         "preset": "veryfast",
         "tune": "zerolatency",
-        "x264-params": (
-            f"keyint={GOP}:min-keyint={GOP}:scenecut=0:bframes=0:"
-            f"nal-hrd=cbr:vbv-maxrate={kbit}:vbv-bufsize={kbit}:force-cfr=1"
-        ),
+        "x264-params": f"keyint={every}:min-keyint={every}:scenecut=0:bframes=0:{rate_control}",
     }
     return out, stream
 
@@ -283,11 +414,22 @@ def encode_stream(
     camera: DemoCamera, quality: str, path: Path, cancel: threading.Event | None = None
 ) -> None:
     """Draw the loop and encode it at one profile's size into ``path``."""
-    profile = PROFILES[quality]
+    profile = camera.profile(quality)
+    habit = camera.habit
+    durations = dict(zip(habit.ticks, habit.durations(), strict=True))
     background = _background(camera)
-    out, stream = _open_encoder(path, profile)
+    out, stream = _open_encoder(path, profile, habit)
+
+    def mux(packets: list[av.Packet[av.VideoStream]]) -> None:
+        for packet in packets:
+            # The muxer would guess the last picture's duration from the one before; the
+            # loop's length is read back from it.
+            if packet.pts is not None:
+                packet.duration = durations[packet.pts]
+            out.mux(packet)
+
     try:
-        for index in range(LOOP_FRAMES):
+        for index, tick in enumerate(habit.ticks):
             if cancel is not None and cancel.is_set():
                 raise EncodingCancelled(camera.id)
             frame = av.VideoFrame.from_ndarray(
@@ -296,11 +438,9 @@ def encode_stream(
             scaled = frame.reformat(
                 profile.width, profile.height, "yuv420p", interpolation=Interpolation.AREA
             )
-            scaled.pts = index
-            for packet in stream.encode(scaled):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+            scaled.pts = tick
+            mux(stream.encode(scaled))
+        mux(stream.encode())
     finally:
         out.close()
 
@@ -311,6 +451,8 @@ class AccessUnit:
 
     nal_units: tuple[bytes, ...]
     keyframe: bool
+    time: float  # seconds from the start of the loop
+    duration: float  # seconds until the next picture; the last one's until the loop restarts
 
 
 @dataclass(frozen=True)
@@ -319,8 +461,22 @@ class Footage:
     pps: bytes
     width: int
     height: int
-    fps: int
     access_units: tuple[AccessUnit, ...]
+
+    @property
+    def loop_seconds(self) -> float:
+        last = self.access_units[-1]
+        return last.time + last.duration
+
+    @property
+    def fps(self) -> float:
+        """The frame rate, or the highest one of a variable-rate stream."""
+        return round(1 / min(unit.duration for unit in self.access_units), 3)
+
+    def unit_at(self, seconds: float) -> int:
+        """The picture on show ``seconds`` after some start of the loop."""
+        into_loop = seconds % self.loop_seconds
+        return max(0, bisect.bisect_right(self.access_units, into_loop, key=_unit_time) - 1)
 
     @property
     def profile_level_id(self) -> str:
@@ -363,6 +519,10 @@ def split_length_prefixed(data: bytes, length_size: int = 4) -> tuple[bytes, ...
     return tuple(units)
 
 
+def _unit_time(unit: AccessUnit) -> float:
+    return unit.time
+
+
 def read_footage(path: Path) -> Footage:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
@@ -371,18 +531,31 @@ def read_footage(path: Path) -> Footage:
             raise ValueError(f"{path} has no avcC")
         sps, pps = parse_avcc_config(bytes(extradata))
         length_size = (extradata[4] & 0x03) + 1
-        units = tuple(
-            AccessUnit(split_length_prefixed(bytes(packet), length_size), packet.is_keyframe)
-            for packet in container.demux(stream)
-            if packet.size
-        )
+        base = stream.time_base
+        if base is None:
+            raise ValueError(f"{path} has no time base")
+        units = []
+        for packet in container.demux(stream):
+            if not packet.size:
+                continue
+            if packet.pts is None or not packet.duration:
+                raise ValueError(f"{path} has a picture without a time or a duration")
+            units.append(
+                AccessUnit(
+                    split_length_prefixed(bytes(packet), length_size),
+                    packet.is_keyframe,
+                    float(packet.pts * base),
+                    float(packet.duration * base),
+                )
+            )
+        if not units:
+            raise ValueError(f"{path} has no pictures")
         return Footage(
             sps=sps,
             pps=pps,
             width=stream.codec_context.width,
             height=stream.codec_context.height,
-            fps=FPS,
-            access_units=units,
+            access_units=tuple(units),
         )
 
 
@@ -435,7 +608,11 @@ class FootageLibrary:
 
     def progress(self, camera_ids: Iterable[str]) -> tuple[int, int]:
         """(streams encoded, streams in all) for these cameras."""
-        paths = [self.path(camera_id, quality) for camera_id in camera_ids for quality in PROFILES]
+        paths = [
+            self.path(camera_id, profile.quality)
+            for camera_id in camera_ids
+            for profile in camera_by_id(camera_id).profiles
+        ]
         return sum(path.exists() for path in paths), len(paths)
 
     def close(self) -> None:
@@ -460,8 +637,3 @@ class FootageLibrary:
                     os.replace(temporary, path)
                 elapsed = time.monotonic() - started
             log.info("encoded demo footage %s/%s in %.1f s", camera.id, quality, elapsed)
-
-
-def loop_position(elapsed: float) -> int:
-    """Which frame of the loop a live camera shows ``elapsed`` seconds after it started."""
-    return math.floor(elapsed * FPS) % LOOP_FRAMES

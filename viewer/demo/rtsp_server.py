@@ -1,9 +1,11 @@
 """An RTSP 1.0 server for the demo cameras, on asyncio, behaving like an IP camera.
 
-Each camera has a live loop clock shared by all its viewers; a new session starts at
-the most recent key frame of that clock and is then paced at exactly 25 fps on an
-absolute schedule. RTP timestamps and sequence numbers continue across the end of
-the footage loop, as a camera's would. Media goes over the RTSP connection itself
+Each camera has a live loop clock shared by all its viewers. A new session starts at
+the most recent key frame of that clock, or, for a camera whose habit is to start
+between key frames, with the picture due now on it; then each picture is sent at its
+own time in the footage (so a variable frame rate is kept) on an absolute schedule.
+RTP timestamps (90 kHz) follow those times, and they and the sequence numbers continue
+across the end of the footage loop, as a camera's would. Media goes over the RTSP connection itself
 (RTP/AVP/TCP interleaved); a client asking for UDP is told 461 and falls back to TCP,
 which FFmpeg, VLC and GStreamer all do.
 """
@@ -13,23 +15,23 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import itertools
 import logging
 import random
 import re
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from viewer.demo.certificate import SelfSignedCertificate, self_signed
 from viewer.demo.footage import (
-    DEMO_CAMERAS,
+    ALL_CAMERAS,
     DemoCamera,
     EncodingCancelled,
     Footage,
     FootageLibrary,
-    loop_position,
 )
 from viewer.demo.rtp_h264 import CLOCK_RATE, interleave, packetize, sender_report
 from viewer.demo.rtsp_auth import Authenticator, RtspAuth
@@ -91,7 +93,7 @@ class RtspServer:
     def __init__(
         self,
         library: FootageLibrary,
-        cameras: Sequence[DemoCamera] = DEMO_CAMERAS,
+        cameras: Sequence[DemoCamera] = ALL_CAMERAS,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -165,8 +167,12 @@ class RtspServer:
             if s.sender is not None and not s.sender.done()
         ]
 
-    def live_position(self) -> int:
-        return loop_position(time.monotonic() - self._epoch)
+    def live_unit(self, footage: Footage, now: float) -> tuple[int, float]:
+        """The picture of ``footage`` on show at ``now`` on the live loop clock, and how
+        many seconds ago it was due."""
+        into_loop = (now - self._epoch) % footage.loop_seconds
+        index = footage.unit_at(into_loop)
+        return index, into_loop - footage.access_units[index].time
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         connection = _Connection(self, reader, writer)
@@ -328,9 +334,14 @@ class _Connection:
         if session is None:
             self._reply(request, 454)
             return
-        start = self.server.live_position()
-        start -= start % _gop(session.footage)
         now = time.monotonic()
+        live, late = self.server.live_unit(session.footage, now)
+        if session.camera.habit.starts_on_keyframe:
+            # The key frame before the live picture, sent now: the picture comes at once.
+            start, clock = _keyframe_before(session.footage, live), now
+        else:
+            # The picture due now, on the live schedule: the viewer waits for a key frame.
+            start, clock = live, now - late
         url = request.uri.rstrip("/")
         if not url.endswith("trackID=0"):
             url += "/trackID=0"
@@ -340,11 +351,11 @@ class _Connection:
             {
                 "Session": session.id,
                 "Range": "npt=0.000-",
-                "RTP-Info": f"url={url};seq={session.sequence};rtptime={session.rtp_time(now)}",
+                "RTP-Info": f"url={url};seq={session.sequence};rtptime={session.rtp_time(clock)}",
             },
         )
         if session.sender is None or session.sender.done():
-            session.sender = asyncio.ensure_future(self._send(session, start, now))
+            session.sender = asyncio.ensure_future(self._send(session, start, clock))
 
     async def _pause(self, request: Request) -> None:
         session = self._session(request)
@@ -370,56 +381,81 @@ class _Connection:
         headers = {"Session": session.id} if session else {}
         self._reply(request, 200, headers)
 
-    async def _send(self, session: _Session, start: int, started: float) -> None:
-        """Stream access units from loop frame ``start`` at the footage's frame rate."""
+    async def _send(self, session: _Session, start: int, clock: float) -> None:
+        """Stream access units from unit ``start``, which is due at ``clock``, each at its
+        own time in the footage."""
         footage = session.footage
         units = footage.access_units
         parameter_sets = (footage.sps, footage.pps)
-        loop = asyncio.get_running_loop()
-        clock = loop.time()
-        frame = 0
+        first = session.rtp_time(clock)
+        schedule = _schedule(footage, start)
+        index, elapsed = next(schedule)
         last_report = float("-inf")
+
+        def due(ticks: int) -> float:
+            return clock + ticks / CLOCK_RATE
+
         try:
             while True:
-                index = (start + frame) % len(units)
                 unit = units[index]
                 nal_units = (*parameter_sets, *unit.nal_units) if unit.keyframe else unit.nal_units
-                timestamp = session.rtp_time(started + frame / footage.fps)
+                timestamp = (first + elapsed) & 0xFFFFFFFF
                 packets = packetize(nal_units, session.sequence, timestamp, session.ssrc)
                 session.sequence = (session.sequence + len(packets)) & 0xFFFF
                 session.packets += len(packets)
                 session.octets += sum(len(p) - 12 for p in packets)
                 data = b"".join(interleave(session.rtp_channel, p) for p in packets)
-                if loop.time() - last_report >= SENDER_REPORT_INTERVAL:
-                    report = sender_report(session.ssrc, timestamp, session.packets, session.octets)
+                now = time.monotonic()
+                if now - last_report >= SENDER_REPORT_INTERVAL:
+                    report = sender_report(
+                        session.ssrc, session.rtp_time(now), session.packets, session.octets
+                    )
                     data = interleave(session.rtcp_channel, report) + data
-                    last_report = loop.time()
+                    last_report = now
                 self.writer.write(data)
                 if self.server.on_frame_sent is not None:
                     self.server.on_frame_sent(
                         session.camera.id, session.quality, index, time.monotonic()
                     )
                 await self.writer.drain()
-                frame += 1
-                if loop.time() - (clock + frame / footage.fps) > MAX_LAG:
-                    frame += int((loop.time() - clock) * footage.fps) - frame
-                    while not units[(start + frame) % len(units)].keyframe:
-                        frame += 1
-                await asyncio.sleep(max(0.0, clock + frame / footage.fps - loop.time()))
+                index, elapsed = next(schedule)
+                if time.monotonic() - due(elapsed) > MAX_LAG:
+                    # Behind: skip to the next key frame still to come.
+                    while time.monotonic() > due(elapsed) or not units[index].keyframe:
+                        index, elapsed = next(schedule)
+                await asyncio.sleep(max(0.0, due(elapsed) - time.monotonic()))
         except (ConnectionError, RuntimeError):
             # The client went away mid-write; the connection's reader notices and cleans up.
             return
 
 
-def _gop(footage: Footage) -> int:
-    keyframes = [i for i, unit in enumerate(footage.access_units) if unit.keyframe]
-    return keyframes[1] - keyframes[0] if len(keyframes) > 1 else len(footage.access_units)
+def _keyframe_before(footage: Footage, index: int) -> int:
+    """The last key frame at or before unit ``index``, looking back across the loop."""
+    units = footage.access_units
+    for back in range(len(units)):
+        if units[(index - back) % len(units)].keyframe:
+            return (index - back) % len(units)
+    return index
+
+
+def _schedule(footage: Footage, start: int) -> Iterator[tuple[int, int]]:
+    """(unit index, 90 kHz ticks after unit ``start``) from ``start`` on, loop after loop.
+
+    Counted in whole ticks from the footage's own times, so that hours of looping add no
+    drift and steady footage gets exactly equal timestamp steps.
+    """
+    units = footage.access_units
+    ticks = [round(unit.time * CLOCK_RATE) for unit in units]
+    loop = round(footage.loop_seconds * CLOCK_RATE)
+    for lap in itertools.count():
+        for index in range(start if lap == 0 else 0, len(units)):
+            yield index, lap * loop + ticks[index] - ticks[start]
 
 
 def _sdp(camera: DemoCamera, footage: Footage, host: str) -> str:
     sprop = ",".join(base64.b64encode(p).decode() for p in (footage.sps, footage.pps))
     bandwidth = sum(len(n) for unit in footage.access_units for n in unit.nal_units)
-    kbps = bandwidth * 8 * footage.fps // len(footage.access_units) // 1000
+    kbps = int(bandwidth * 8 / footage.loop_seconds / 1000)
     lines = [
         "v=0",
         f"o=- {random.getrandbits(32)} 1 IN IP4 {host}",
@@ -436,7 +472,8 @@ def _sdp(camera: DemoCamera, footage: Footage, host: str) -> str:
         "a=rtpmap:96 H264/90000",
         f"a=fmtp:96 packetization-mode=1;profile-level-id={footage.profile_level_id};"
         f"sprop-parameter-sets={sprop}",
-        f"a=framerate:{footage.fps}",
+        # The highest rate for a variable one, as cameras announce it.
+        f"a=framerate:{footage.fps:g}",
         f"a=framesize:96 {footage.width}-{footage.height}",
         "a=control:trackID=0",
     ]

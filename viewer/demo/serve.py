@@ -22,11 +22,23 @@ def format_line(entry: dict[str, Any]) -> str:
     if entry["kind"] == "stream":
         return (
             f"stream  {entry['camera']} {entry['quality']:<4}  {entry['url']}  "
-            f"{entry['width']}x{entry['height']} {entry['fps']} fps  ({entry['name']})"
+            f"{entry['width']}x{entry['height']} {_habit(entry)}  ({entry['name']})"
         )
     credentials = f"user {entry['user']}  password {entry['password']}" if entry["user"] else ""
     line = f"{entry['kind']:<6}  {entry['name']}  {entry['url']}  {credentials}".rstrip()
     return f"{line}  SHA-256 {entry['sha256']}" if entry.get("sha256") else line
+
+
+def _habit(entry: dict[str, Any]) -> str:
+    """E.g. "1-5 fps (variable), key frame every 10 s, starts between key frames"."""
+    if entry["variable_fps"]:
+        words = [f"{entry['min_fps']:g}-{entry['fps']:g} fps (variable)"]
+    else:
+        words = [f"{entry['fps']:g} fps"]
+    words.append(f"key frame every {entry['keyframe_interval']:g} s")
+    if not entry["starts_on_keyframe"]:
+        words.append("starts between key frames")
+    return ", ".join(words)
 
 
 async def _serve(cache_dir: Path, port_base: int | None, json_output: bool) -> None:

@@ -1,6 +1,6 @@
 """The demo site: every simulated server on loopback, with the footage they share.
 
-In the GUI the site runs in a thread with its own event loop, so that packetising 16
+In the GUI the site runs in a thread with its own event loop, so that packetising 20
 streams never competes with the window's loop for turns.
 """
 
@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from viewer.demo.footage import DEMO_CAMERAS, PROFILES, FootageLibrary
+from viewer.demo.footage import ALL_CAMERAS, DemoCamera, FootageLibrary
 from viewer.demo.rtsp_auth import RtspAuth
 from viewer.demo.rtsp_server import RtspServer
 
@@ -31,7 +31,7 @@ class DemoSite:
         self.auth = auth
         self.rtsp = RtspServer(
             self.library,
-            DEMO_CAMERAS,
+            ALL_CAMERAS,
             host=host,
             port=port_base or 0,
             tls_port=port_base + 1 if port_base else 0,
@@ -41,7 +41,8 @@ class DemoSite:
 
     async def start(self) -> None:
         """Listen, then encode any missing footage in the background: every camera's
-        sub-stream first (what a grid plays), first cameras first, then the main streams.
+        sub-stream first (what a grid plays), first cameras first (the 16 everyday ones,
+        then those with real sites' habits), then the main streams.
 
         A client asking for a stream before its footage exists waits for it (if it
         gives up first, it finds the stream ready when it tries again).
@@ -49,7 +50,7 @@ class DemoSite:
         await self.rtsp.start()
         self.preparing = threading.Thread(
             target=self.library.prepare,
-            args=([camera.id for camera in DEMO_CAMERAS],),
+            args=([camera.id for camera in ALL_CAMERAS],),
             name="demo footage",
             daemon=True,
         )
@@ -72,8 +73,8 @@ class DemoSite:
                 "password": password,
             }
         ]
-        for camera in DEMO_CAMERAS:
-            for profile in PROFILES.values():
+        for camera in ALL_CAMERAS:
+            for profile in camera.profiles:
                 entries.append(
                     {
                         "kind": "stream",
@@ -83,7 +84,7 @@ class DemoSite:
                         "url": self.rtsp.url(camera.id, profile.quality),
                         "width": profile.width,
                         "height": profile.height,
-                        "fps": profile.fps,
+                        **_habit_fields(camera),
                         "user": user,
                         "password": password,
                     }
@@ -100,6 +101,18 @@ class DemoSite:
             }
         )
         return entries
+
+
+def _habit_fields(camera: DemoCamera) -> dict[str, Any]:
+    """How the stream behaves, so that a client or a test knows what to expect of it."""
+    habit = camera.habit
+    return {
+        "fps": habit.fps,  # the highest, for a variable frame rate
+        "min_fps": habit.min_fps,
+        "variable_fps": habit.variable_fps,
+        "keyframe_interval": habit.keyframe_interval,  # seconds
+        "starts_on_keyframe": habit.starts_on_keyframe,
+    }
 
 
 class DemoSiteThread:
