@@ -27,8 +27,9 @@ from urllib.parse import urlsplit
 
 import certifi
 
+from viewer.core.certificates import PinnedCertificate
 from viewer.core.streams import StreamDescription
-from viewer.media.tls import pinned_ca_file, verify_name
+from viewer.media.tls import confirm, pinned_ca_file, verify_name
 
 _SELF_PACED_SCHEMES = {"rtsp", "rtsps", "rtp", "udp", "srt"}
 
@@ -43,7 +44,8 @@ class OpenPlan:
 def open_plan(description: StreamDescription) -> OpenPlan:
     """Options for FFmpeg; a pinned certificate is written out for it to read.
 
-    Raises NotSupportedError for a pinned certificate that names no host to check.
+    A pinned certificate FFmpeg cannot check is confirmed first, over a connection of
+    its own: CertificateChangedError, CertificateError or UnreachableError if it fails.
     """
     scheme = urlsplit(description.url).scheme.lower()
     options: dict[str, str] = {}
@@ -54,8 +56,7 @@ def open_plan(description: StreamDescription) -> OpenPlan:
             probesize="32",
         )
     if scheme == "rtsps" and description.pinned is not None:
-        pin = description.pinned
-        options.update(tls_verify="1", ca_file=pinned_ca_file(pin), verifyhost=verify_name(pin))
+        options.update(_pinned_tls(description.pinned, description.display_url))
     elif scheme == "rtsps":
         # FFmpeg accepts any certificate unless asked to verify.
         options.update(tls_verify="1", ca_file=description.ca_file or certifi.where())
@@ -64,3 +65,12 @@ def open_plan(description: StreamDescription) -> OpenPlan:
     return OpenPlan(
         options=options, paced_by_source=paced, fetched_by_httpx=scheme in {"http", "https"}
     )
+
+
+def _pinned_tls(pin: PinnedCertificate, where: str) -> dict[str, str]:
+    name = verify_name(pin)
+    if name is None:
+        # Nothing GnuTLS would match (docs/pitfalls.md): look at the certificate first.
+        confirm(pin, where)
+        return {"tls_verify": "0"}
+    return {"tls_verify": "1", "ca_file": pinned_ca_file(pin), "verifyhost": name}

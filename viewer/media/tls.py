@@ -13,6 +13,8 @@ then on exactly that certificate is accepted for the camera (a pin), and nothing
   certificate to name the host. Told ``verifyhost`` (a name the certificate carries),
   it checks that name instead, so the pinned certificate passes and any other fails
   (measured, docs/pitfalls.md). The PEM it reads is written to a private folder.
+  GnuTLS never matches an IP address against a common name, so a certificate whose
+  only name is one gets no check from FFmpeg: it is confirmed by a probe just before.
 - httpx gets an SSL context whose only anchor is the pinned certificate, names unchecked.
 - When a pinned connection fails, a probe tells a changed certificate (refused for good,
   both fingerprints in the error) from an expired one or a camera that is down.
@@ -101,13 +103,23 @@ def _handshake(host: str, port: int, context: ssl.SSLContext, timeout: float) ->
 
 def refusal(pin: PinnedCertificate, url: str, timeout: float = PROBE_TIMEOUT) -> VigilError:
     """Why a pinned TLS connection to ``url`` (masked) failed: looks at what it presents now."""
-    host, port = address(url)
     try:
-        presented = probe(host, port, timeout).certificate
+        confirm(pin, url, timeout)
     except VigilError as exc:
         return exc
+    return CertificateError(f"{url} presented the trusted certificate, but TLS failed")
+
+
+def confirm(pin: PinnedCertificate, url: str, timeout: float = PROBE_TIMEOUT) -> None:
+    """Raise unless the server at ``url`` (masked) presents the pinned certificate, in date.
+
+    A connection of its own: it catches a replaced certificate, not someone in between
+    who answers this connection and the next one differently.
+    """
+    host, port = address(url)
+    presented = probe(host, port, timeout).certificate
     if presented.fingerprint != pin.fingerprint:
-        return CertificateChangedError(
+        raise CertificateChangedError(
             f"{url} presented a different certificate from the one trusted: "
             f"SHA-256 {presented.fingerprint} (trusted: {pin.fingerprint})",
             pinned=pin.fingerprint,
@@ -117,20 +129,22 @@ def refusal(pin: PinnedCertificate, url: str, timeout: float = PROBE_TIMEOUT) ->
     now = datetime.datetime.now(datetime.UTC)
     if now > certificate.not_valid_after_utc:
         expired = certificate.not_valid_after_utc.date().isoformat()
-        return CertificateError(f"{url}: the trusted certificate expired on {expired}")
+        raise CertificateError(f"{url}: the trusted certificate expired on {expired}")
     if now < certificate.not_valid_before_utc:
         start = certificate.not_valid_before_utc.date().isoformat()
-        return CertificateError(
+        raise CertificateError(
             f"{url}: the trusted certificate is valid only from {start} (check the clocks)"
         )
-    return CertificateError(f"{url} presented the trusted certificate, but TLS failed")
 
 
-def verify_name(pin: PinnedCertificate) -> str:
-    """A name the certificate carries, for FFmpeg's ``verifyhost``.
+def verify_name(pin: PinnedCertificate) -> str | None:
+    """A name the certificate answers to, for FFmpeg's ``verifyhost``; None if it has none.
 
-    The one GnuTLS checks first: a DNS name of the subject alternative names (a wildcard
-    made concrete), an IP address there, else the common name.
+    Its first DNS name (a wildcard made concrete), else its first IP address, else its
+    common name: GnuTLS looks at the common name only when there are no DNS names, and
+    never matches an IP address against it, so a certificate whose only name is an
+    address in its common name (a camera's favourite) has none. Each kind was checked
+    against PyAV's FFmpeg (docs/pitfalls.md).
     """
     certificate = _load(pin)
     try:
@@ -148,9 +162,18 @@ def verify_name(pin: PinnedCertificate) -> str:
     if addresses:
         return str(addresses[0])
     common = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    if common and isinstance(common[0].value, str) and common[0].value:
-        return common[0].value
-    raise NotSupportedError("the trusted certificate names no host, so it cannot be checked")
+    name = common[0].value if common else None
+    if not isinstance(name, str) or not name or _is_address(name):
+        return None
+    return name
+
+
+def _is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _load(pin: PinnedCertificate) -> x509.Certificate:

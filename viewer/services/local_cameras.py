@@ -12,6 +12,7 @@ import uuid
 from viewer.backends.rtsp import RtspBackend, RtspCamera, split_credentials
 from viewer.core.models import CameraRef, Site
 from viewer.services.directory import Directory, SiteSession
+from viewer.services.pinning import certificate_to_pin
 from viewer.services.secrets import SecretStore
 from viewer.services.settings import Settings, SettingsStore
 
@@ -57,13 +58,20 @@ class LocalCameras:
         sub_url: str | None = None,
         user: str | None = None,
         password: str | None = None,
+        *,
+        trusted_fingerprint: str | None = None,
     ) -> CameraRef:
         """Validate and store a camera; credentials typed into a URL are taken out of it.
 
         Raises InvalidInputError naming ``main_url`` or ``sub_url`` when a URL is unusable.
+        An RTSPS camera with a certificate of its own is added only once the operator
+        trusts it: UnknownCertificateError carries the fingerprint to show, and the
+        camera is added, pinned to that certificate, when ``trusted_fingerprint`` is it.
         """
         main = split_credentials(main_url, "main_url")
         sub = split_credentials(sub_url, "sub_url") if sub_url and sub_url.strip() else None
+        streams = [(main.url, "main_url")] + ([(sub.url, "sub_url")] if sub else [])
+        certificate = await certificate_to_pin(streams, trusted_fingerprint)
         user = (user or "").strip() or main.user or (sub.user if sub else None)
         password = password or main.password or (sub.password if sub else None)
         camera = RtspCamera(
@@ -72,6 +80,7 @@ class LocalCameras:
             main_url=main.url,
             sub_url=sub.url if sub else None,
             user=user,
+            certificate=certificate,
         )
         if user and password:
             await self._secrets.set(secret_key(camera.id), password)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from viewer.backends.rtsp import RtspCamera
+from viewer.core.certificates import PinnedCertificate
 from viewer.core.errors import SettingsError
 from viewer.core.models import CameraRef
 
@@ -126,6 +127,7 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
                         "main_url": without_password(c.main_url),
                         "sub_url": c.sub_url and without_password(c.sub_url),
                         "user": c.user,
+                        **_certificate_to_json(c.certificate),
                     }
                     for c in settings.cameras
                 ],
@@ -216,7 +218,26 @@ def _camera_from_json(data: dict[str, Any]) -> RtspCamera:
         main_url=_text(data.get("main_url"), "main URL"),
         sub_url=_optional_text(data.get("sub_url"), "sub-stream URL"),
         user=_optional_text(data.get("user"), "user"),
+        certificate=_certificate_from_json(data.get("certificate")),
     )
+
+
+def _certificate_to_json(certificate: PinnedCertificate | None) -> dict[str, Any]:
+    """The certificate the operator trusted for a camera: public, so it is kept here."""
+    if certificate is None:
+        return {}
+    return {"certificate": {"sha256": certificate.fingerprint, "pem": certificate.pem}}
+
+
+def _certificate_from_json(value: object) -> PinnedCertificate | None:
+    """The fingerprint is what the operator saw and trusted: it must be the PEM's."""
+    if value is None:
+        return None
+    data = _object(value, "a camera's certificate")
+    certificate = PinnedCertificate.from_pem(_text(data.get("pem"), "certificate"))
+    if _text(data.get("sha256"), "certificate fingerprint") != certificate.fingerprint:
+        raise ValueError("a camera's certificate does not match its fingerprint")
+    return certificate
 
 
 def _layout_from_json(data: dict[str, Any]) -> Layout:

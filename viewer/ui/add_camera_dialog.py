@@ -1,12 +1,16 @@
 """The form for adding an RTSP camera by URL.
 
 The dialog knows nothing about URLs: it hands the fields to the services layer and
-shows the error it gets back next to the field that caused it.
+shows the error it gets back next to the field that caused it. A camera whose
+certificate nobody vouches for is added only after the operator has seen its
+fingerprint and ticked that they trust it.
 """
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -15,10 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.core.errors import InvalidInputError
+from viewer.core.errors import InvalidInputError, UnknownCertificateError
 from viewer.core.models import CameraRef
 from viewer.services.local_cameras import LocalCameras
 from viewer.ui.tasks import spawn
+from viewer.ui.wording import trust_question
 
 
 class AddCameraDialog(QDialog):
@@ -42,6 +47,13 @@ class AddCameraDialog(QDialog):
         self.error.setStyleSheet("color: #ef4444")
         self.error.setWordWrap(True)
         self.error.hide()
+        self.certificate = QLabel(self)
+        self.certificate.setWordWrap(True)
+        self.certificate.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.certificate.hide()
+        self.trust = QCheckBox("I have compared the fingerprint and trust this certificate", self)
+        self.trust.hide()
+        self._fingerprint: str | None = None
         form = QFormLayout(self)
         form.addRow("Name", self.name)
         form.addRow("Main stream URL", self.main_url)
@@ -57,6 +69,8 @@ class AddCameraDialog(QDialog):
             note.setWordWrap(True)
             form.addRow(note)
         form.addRow(self.error)
+        form.addRow(self.certificate)
+        form.addRow(self.trust)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -69,6 +83,7 @@ class AddCameraDialog(QDialog):
         spawn(self._add())
 
     async def _add(self) -> None:
+        trusted = self._fingerprint if self.trust.isChecked() else None
         try:
             self.added = await self._cameras.add(
                 self.name.text(),
@@ -76,13 +91,28 @@ class AddCameraDialog(QDialog):
                 self.sub_url.text(),
                 self.user.text(),
                 self.password.text(),
+                trusted_fingerprint=trusted,
             )
+        except UnknownCertificateError as exc:
+            self._ask_trust(exc.fingerprint)
+            return
         except InvalidInputError as exc:
             self._show_error(exc)
             return
         finally:
             self.buttons.setEnabled(True)
         self.accept()
+
+    def _ask_trust(self, fingerprint: str) -> None:
+        """Show the fingerprint; a different one than last time must be ticked again."""
+        if fingerprint != self._fingerprint:
+            self.trust.setChecked(False)
+        self._fingerprint = fingerprint
+        self.certificate.setText(trust_question(fingerprint))
+        self.error.hide()
+        self.certificate.show()
+        self.trust.show()
+        self.trust.setFocus()
 
     def _show_error(self, exc: InvalidInputError) -> None:
         field = self.sub_url if exc.field == "sub_url" else self.main_url

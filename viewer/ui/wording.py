@@ -11,7 +11,9 @@ import time
 
 from viewer.core.errors import (
     AuthenticationError,
+    CertificateChangedError,
     CertificateError,
+    InsecureLinkError,
     NotFoundError,
     NotSupportedError,
     RateLimitedError,
@@ -38,6 +40,10 @@ def problem(error: VigilError | None) -> str:
             return "Stream not found"
         case NotSupportedError():
             return "Format not supported"
+        case CertificateChangedError():
+            return "Certificate changed"
+        case InsecureLinkError():
+            return "Insecure link refused"
         case CertificateError():
             return "Certificate not trusted"
         case RateLimitedError():
@@ -48,6 +54,15 @@ def problem(error: VigilError | None) -> str:
             return ""
         case _:
             return "Error"
+
+
+def trust_question(fingerprint: str) -> str:
+    """What the operator is asked about a certificate nobody vouches for."""
+    return (
+        "No trusted authority vouches for this camera's certificate: cameras usually sign "
+        "their own. Trust it only if its SHA-256 fingerprint is the one the camera shows "
+        f"(on its web page or label):\n{fingerprint}"
+    )
 
 
 def state_text(info: StateInfo, now: float | None = None) -> str:

@@ -8,6 +8,7 @@ would refuse every camera's own certificate, which never names the camera's addr
 
 from __future__ import annotations
 
+import datetime
 import functools
 import http.server
 import ssl
@@ -15,16 +16,19 @@ import threading
 
 import pytest
 import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 
 from viewer.core.certificates import PinnedCertificate
 from viewer.core.errors import CertificateChangedError, CertificateError
 from viewer.core.streams import StreamDescription
-from viewer.demo.certificate import self_signed
+from viewer.demo.certificate import SelfSignedCertificate, self_signed
 from viewer.demo.footage import DEMO_CAMERAS
 from viewer.media.player import StreamPlayer
 from viewer.media.state import PlayerState
 
 from .clips import pixel_rgb, write_hls
+from .freezing_proxy import FreezingProxy
 from .test_player_sources import Collector, play
 
 TEAL = (20, 160, 150)
@@ -168,6 +172,24 @@ def test_a_camera_presenting_another_certificate_than_the_pinned_one_is_refused_
     assert ":demo@" not in str(error)
 
 
+def test_a_camera_named_only_by_its_address_is_checked_by_a_probe_before_ffmpeg_connects(
+    demo_site,
+):
+    # GnuTLS never matches an address against a common name, so FFmpeg cannot check it.
+    camera = self_signed(common_name="127.0.0.1")
+    pinned = PinnedCertificate.from_pem(camera.pem.decode())
+    with FreezingProxy(demo_site.site.rtsp.port, tls=camera.server_context()) as proxy:
+        url = f"rtsps://demo:demo@127.0.0.1:{proxy.port}/demo/cam02/sub"
+        _, collector = play(StreamDescription(url, pinned=pinned), box=(320, 180), frames=3)
+        assert_colour(collector.images[-1], DEMO_CAMERAS[1].colour, 40)
+
+        other = PinnedCertificate.from_pem(self_signed(common_name="127.0.0.1").pem.decode())
+        player = refused(StreamDescription(url, pinned=other))
+    error = player.state.error
+    assert isinstance(error, CertificateChangedError)
+    assert (error.pinned, error.presented) == (other.fingerprint, pinned.fingerprint)
+
+
 def test_https_trusts_a_pinned_certificate_whatever_host_it_names(tmp_path, https):
     serve, _ = https
     camera = self_signed()
@@ -201,3 +223,34 @@ def test_https_pinned_to_a_certificate_an_authority_issued_trusts_that_one_alone
     description = StreamDescription(f"{base}/index.m3u8", live=False, pinned=pinned)
     _, collector = play(description, box=(320, 180))
     assert_colour(collector.images[-1], TEAL, 12)
+
+
+def expired_certificate() -> SelfSignedCertificate:
+    """The demo's kind of certificate, re-signed to have run out yesterday."""
+    made = self_signed()
+    key = serialization.load_pem_private_key(made.key_pem, password=None)
+    original = x509.load_pem_x509_certificate(made.pem)
+    now = datetime.datetime.now(datetime.UTC)
+    expired = (
+        x509.CertificateBuilder()
+        .subject_name(original.subject)
+        .issuer_name(original.issuer)
+        .public_key(original.public_key())
+        .serial_number(original.serial_number)
+        .not_valid_before(now - datetime.timedelta(days=30))
+        .not_valid_after(now - datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    return SelfSignedCertificate(expired.public_bytes(serialization.Encoding.PEM), made.key_pem)
+
+
+def test_a_pinned_certificate_that_expired_is_refused_saying_so(tmp_path, https):
+    serve, _ = https
+    camera = expired_certificate()
+    base = serve(hls(tmp_path / "cam"), context=camera.server_context())
+    pinned = PinnedCertificate.from_pem(camera.pem.decode())
+    player = refused(StreamDescription(f"{base}/index.m3u8", live=False, pinned=pinned))
+    error = player.state.error
+    assert type(error) is CertificateError
+    yesterday = datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=1)
+    assert f"expired on {yesterday.isoformat()}" in str(error)

@@ -2,7 +2,9 @@
 
 There is no server to log in to: the site is a list of URLs. Passwords come from a
 lookup the services layer provides (keyring or memory), read at play time so that
-an operator who fixes a password is heard at the next reconnect.
+an operator who fixes a password is heard at the next reconnect. A camera reached over
+RTSPS with a certificate of its own carries the one the operator trusted, and its
+streams trust exactly that one.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 
 from viewer.backends.base import Backend, Capabilities
 from viewer.backends.rtsp.urls import with_credentials
+from viewer.core.certificates import PinnedCertificate
 from viewer.core.errors import NotFoundError
 from viewer.core.models import (
     Camera,
@@ -36,6 +39,7 @@ class RtspCamera:
     user: str | None = None
     main_size: tuple[int, int] | None = None
     sub_size: tuple[int, int] | None = None
+    certificate: PinnedCertificate | None = None
 
     def streams(self) -> tuple[StreamInfo, ...]:
         main = StreamInfo(Quality.MAIN, *(self.main_size or (None, None)))
@@ -83,5 +87,8 @@ class RtspBackend(Backend):
         chosen = Quality.SUB if url == camera.sub_url else Quality.MAIN
         password = self._passwords(camera_id) if camera.user else None
         return StreamDescription(
-            url=with_credentials(url, camera.user, password), live=True, quality=chosen
+            url=with_credentials(url, camera.user, password),
+            live=True,
+            quality=chosen,
+            pinned=camera.certificate,
         )
