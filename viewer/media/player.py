@@ -173,6 +173,9 @@ class StreamPlayer:
         self._decode_lock = threading.Lock()
         self._link: _Link | None = None
         self._hidden = False
+        # Set from showing until the catch-up handed its picture over: meanwhile the
+        # last picture is stale, and the catch-up's goes to every visible viewer.
+        self._catching_up = False
         self._sequence = 0
         self._last_image: VideoImage | None = None
         # The picture deadline runs from the newest picture, or from when watching began
@@ -199,7 +202,8 @@ class StreamPlayer:
             self._subscribers = tuple(s for s in self._subscribers if s is not subscription)
             if not self._subscribers:
                 self._stop.set()
-        self._boxes_changed()
+        # The one who left may have been the last one watching.
+        self._visibility_changed(None)
 
     def _boxes_changed(self) -> None:
         self._box_version += 1
@@ -249,14 +253,15 @@ class StreamPlayer:
         dropped = sum(s.mailbox.dropped for s in self._subscribers)
         return self.stats.snapshot(dropped=dropped)
 
-    def _visibility_changed(self, subscription: Subscription) -> None:
+    def _visibility_changed(self, subscription: Subscription | None) -> None:
         self._boxes_changed()
         hidden = not any(s.visible for s in self._subscribers)
         if hidden and not self._hidden:
             with self._decode_lock:
                 self._hidden = True
-        elif not hidden and self._hidden:
+        elif not hidden and self._hidden and not self._catching_up:
             # Decoding the backlog takes a moment: not on the caller's (the GUI's) thread.
+            self._catching_up = True
             helper = threading.Thread(
                 target=self._catch_up,
                 name=f"catch-up {self.description.display_url}",
@@ -264,7 +269,12 @@ class StreamPlayer:
             )
             self._helpers = [t for t in self._helpers if t.is_alive()] + [helper]
             helper.start()
-        elif subscription.visible and self._last_image is not None:
+        elif (
+            subscription is not None
+            and subscription.visible
+            and not self._catching_up
+            and self._last_image is not None
+        ):
             # Others keep the stream decoding: show the newest picture now, not a frame later.
             subscription._deliver(self._last_image)
 
@@ -470,25 +480,31 @@ class StreamPlayer:
     def _catch_up(self) -> None:
         """Decode what arrived while nobody watched and hand over the newest picture."""
         try:
-            with self._decode_lock:
-                if not self._hidden or not any(s.visible for s in self._subscribers):
-                    return
-                self._hidden = False
-                self._watched_since = time.monotonic()
-                link = self._link
-                if link is None:
-                    return
-                newest = None
-                for packet in link.take_backlog():
-                    frames = self._decode(link, packet)
-                    if frames:
-                        newest = frames[-1]
-                # Nothing arrived while hidden: the last picture is still the current one.
-                image = self._picture(link, newest) if newest is not None else self._last_image
-            if image is not None:
-                self._hand_over(image)
+            self._decode_backlog()
         except Exception:
             log.exception("catching up %s failed", self.description.display_url)
+        finally:
+            self._catching_up = False
+
+    def _decode_backlog(self) -> None:
+        with self._decode_lock:
+            if not self._hidden or not any(s.visible for s in self._subscribers):
+                return
+            self._hidden = False
+            self._watched_since = time.monotonic()
+            link = self._link
+            if link is None:
+                return
+            newest = None
+            for packet in link.take_backlog():
+                frames = self._decode(link, packet)
+                if frames:
+                    newest = frames[-1]
+            # Nothing arrived while hidden: the last picture is still the current one.
+            image = self._picture(link, newest) if newest is not None else self._last_image
+            # Handed over under the lock, so no newer picture from the demuxer goes first.
+            if image is not None:
+                self._hand_over(image)
 
     def _output_size(self, width: int, height: int) -> tuple[int, int]:
         boxes = [s.box for s in self._subscribers if s.visible and s.box[0] > 0 and s.box[1] > 0]

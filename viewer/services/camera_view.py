@@ -152,7 +152,8 @@ class CameraView:
 
     def _resolver(self, quality: Quality) -> Callable[[], StreamDescription]:
         """How a player asks the backend again, from its own thread, before a reconnect."""
-        loop = asyncio.get_running_loop()
+        # Under qasync a coroutine resumed by a Qt timer may not see a "running" loop.
+        loop = asyncio.get_event_loop()
         directory, ref = self._directory, self.ref
 
         def resolve() -> StreamDescription:
