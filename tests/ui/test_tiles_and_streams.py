@@ -236,3 +236,20 @@ def test_statistics_show_the_stream_each_tile_decodes(qloop, demo_window):
         assert tile.statistics == ""
 
     qloop.run_until_complete(scenario())
+
+
+def test_closing_the_window_ends_every_decode_thread(qloop, make_window, demo_site):
+    import threading
+
+    from viewer.app import demo_layout
+
+    window = make_window(demo_backend(demo_site.site.describe()), layout=demo_layout())
+    tiles = window.grid.tiles
+    qloop.run_until_complete(until(lambda: all(t.frame is not None for t in tiles)))
+    # A hidden tile's stream is kept open: it must end too.
+    window.grid.maximise(0)
+    qloop.run_until_complete(until(lambda: any(p.hidden for p in window.console.hub.players())))
+    window.close()
+    qloop.run_until_complete(window.console.stop())
+    alive = [t.name for t in threading.enumerate() if t.name.startswith(("player ", "catch-up "))]
+    assert alive == []

@@ -22,6 +22,9 @@ from viewer.services.settings import Layout, Settings, SettingsStore
 
 log = logging.getLogger(__name__)
 
+# Seconds quitting waits for decode threads to finish.
+DECODE_JOIN_TIMEOUT = 3.0
+
 
 class Console:
     def __init__(
@@ -70,7 +73,13 @@ class Console:
             log.error("settings could not be saved to %s", self.store.path, exc_info=error)
 
     async def stop(self) -> None:
-        """Stop every stream and site, and wait until the last settings are on disk."""
+        """Stop every stream and site, and wait until the last settings are on disk.
+
+        Decode threads are waited for, within a bound: a read blocked in FFmpeg ends
+        only at its own timeout, and quitting must not hang on a camera that stopped
+        answering (such a thread is a daemon and dies with the process).
+        """
         self.hub.stop_all()
         await self.directory.close()
+        await asyncio.to_thread(self.hub.join_all, DECODE_JOIN_TIMEOUT)
         await asyncio.to_thread(self.store.flush)
