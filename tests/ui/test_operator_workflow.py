@@ -18,6 +18,7 @@ from viewer.core.models import CameraRef
 from viewer.demo.footage import DEMO_CAMERAS
 from viewer.demo.rtsp_auth import RtspAuth
 from viewer.demo.site import DemoSiteThread
+from viewer.media.state import PlayerState
 from viewer.services.console import Console
 from viewer.services.local_cameras import SITE as LOCAL_SITE
 from viewer.services.settings import Layout
@@ -210,6 +211,28 @@ def test_a_password_entered_later_that_the_keyring_refuses_is_said_so(
     )
     window.grid.assign(0, ref)
     plays(qloop, window.grid.tiles[0], camera)
+
+
+def test_a_wrong_password_fixed_later_plays_in_every_tile_showing_the_camera(
+    qloop, make_window, operator_site, memory_keyring
+):
+    window = make_window(layout=Layout(grid=2))
+    camera = DEMO_CAMERAS[9]
+    url = operator_site.site.rtsp.url(camera.id, "sub")
+    ref = qloop.run_until_complete(
+        window.console.local_cameras.add("Yard", url, user=OPERATOR, password="typo")
+    )
+    first, second = window.grid.tiles[:2]
+    window.grid.assign(0, ref)
+    window.grid.assign(1, ref)
+    assert qloop.run_until_complete(
+        until(lambda: all(t.state.state is PlayerState.FAILED for t in (first, second)))
+    )
+    # One stream for both tiles, which refused the password and ended: it must start
+    # again with the new password, not be handed to the tiles as it is.
+    qloop.run_until_complete(window._set_password(ref, PASSWORD))
+    plays(qloop, first, camera)
+    plays(qloop, second, camera)
 
 
 VERSION_LINE = r"^{} \d+(\.\d+)+$"
