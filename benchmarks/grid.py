@@ -7,10 +7,16 @@ same demo streams are played three ways, each for the same time:
    as they are painted;
 2. the decode floor: PyAV alone, one thread per stream, demux and decode;
 3. the decode + reformat floor: the same plus swscale to each tile's size in BGRA
-   with the viewer's interpolation: the least work any CPU pipeline can do.
+   with the interpolation the viewer's own rule picks (media/convert.py): the least
+   work any CPU pipeline can do.
 
-The three phases alternate over several rounds (the window is hidden, which stops its
-decoding, while a floor runs), and the ratios are medians of the rounds: on a shared
+Before each measurement every tile must play the quality the configuration names and
+the picture size the floor decodes from that stream, or the run stops: a viewer that
+played the sub-stream against a floor of main streams would look ten times better.
+
+The three phases alternate over several rounds (the window is hidden and its streams
+closed at once, with no grace period, while a floor runs), and the ratios are medians
+of the rounds: on a shared
 machine the cost of everything drifts by 10 % from minute to minute, and only
 measurements taken side by side can be compared. Ratios are frames per CPU-second of
 the viewer over those of a floor, so 1.0 means the viewer adds nothing. The demo
@@ -38,13 +44,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import av
 import qasync
-from av.video.reformatter import Interpolation, VideoReformatter
+from av.video.reformatter import VideoReformatter
 from PySide6.QtWidgets import QApplication
 
 from benchmarks.common import DemoServers, ProcessMeter, demo_servers, machine, print_result
 from viewer.app import DEMO_SITE_ID, demo_backend
 from viewer.core.models import CameraRef
 from viewer.core.streams import StreamDescription
+from viewer.media.convert import interpolation_for
 from viewer.media.sources import open_plan
 from viewer.services.console import Console
 from viewer.services.settings import Layout
@@ -71,6 +78,8 @@ class Viewer:
 
     def __init__(self, servers: DemoServers, tiles: int, home: Path) -> None:
         self.console = Console(home / "settings.json")
+        # Hidden tiles let go of their streams at once, so a floor has the machine to itself.
+        self.console.settings.hidden_grace = 0.0
         self.servers = servers
         self.tiles = tiles
         self.meter = ProcessMeter()
@@ -101,10 +110,28 @@ class Viewer:
                 raise RuntimeError("not every tile is playing")
             await asyncio.sleep(0.05)
 
-    async def measure(self, args: argparse.Namespace) -> dict[str, Any]:
+    def check_plays(self, quality: str, sizes: list[tuple[int, int]]) -> None:
+        """Stop the run unless every tile shows ``quality`` at the size the floor decodes."""
+        problems = []
+        for tile, size in zip(self.window.grid.tiles, sizes, strict=True):
+            view, frame = tile.view, tile.frame
+            shown = view.quality if view is not None else None
+            source = (frame.source_width, frame.source_height) if frame is not None else None
+            if shown != quality or source != size:
+                problems.append(
+                    f"tile {tile.index} ({tile.camera}) plays {shown} at {source}, "
+                    f"the floor decodes {quality} at {size}"
+                )
+        if problems:
+            raise Mismatch("; ".join(problems))
+
+    async def measure(
+        self, args: argparse.Namespace, quality: str, sizes: list[tuple[int, int]]
+    ) -> dict[str, Any]:
         self.window.show()
         await self.playing()
         await asyncio.sleep(args.warmup)
+        self.check_plays(quality, sizes)
         tiles = self.window.grid.tiles
         painted0 = [t.painted_frames for t in tiles]
         players = self.console.hub.players()
@@ -135,34 +162,65 @@ class Viewer:
         await self.console.stop()
 
 
+class Mismatch(RuntimeError):
+    """The viewer does not play what the floor decodes: the ratios would mean nothing."""
+
+
 # -- the floors ---------------------------------------------------------------------------
 
 
+def open_stream(url: str) -> av.container.InputContainer:
+    """The stream as the player opens it, decoded on one thread as the player does."""
+    options = dict(open_plan(StreamDescription(url)).options)
+    container = av.open(url, options=options, timeout=(10, 5))
+    container.streams.video[0].codec_context.thread_count = 1
+    return container
+
+
+def decoded_sizes(urls: list[str]) -> list[tuple[int, int]]:
+    """The size of the pictures the floor decodes from each stream."""
+    sizes = []
+    for url in urls:
+        with open_stream(url) as container:
+            stream = container.streams.video[0]
+            frame = next(container.decode(stream))
+            sizes.append((frame.width, frame.height))
+    return sizes
+
+
 def measure_floor(
-    urls: list[str], sizes: list[tuple[int, int]], reformat: bool, args: argparse.Namespace
+    urls: list[str],
+    sources: list[tuple[int, int]],
+    sizes: list[tuple[int, int]],
+    reformat: bool,
+    args: argparse.Namespace,
 ) -> dict[str, Any]:
     counts = [0] * len(urls)
+    wrong: list[str] = []
     measuring = threading.Event()
     stop = threading.Event()
 
     def run(index: int, url: str) -> None:
-        options = dict(open_plan(StreamDescription(url)).options)
-        with av.open(url, options=options, timeout=(10, 5)) as container:
+        with open_stream(url) as container:
             stream = container.streams.video[0]
-            stream.codec_context.thread_count = 1
             scaler = VideoReformatter()
             width, height = sizes[index]
             for packet in container.demux(stream):
                 if stop.is_set():
                     return
                 for frame in stream.codec_context.decode(packet):
+                    if (frame.width, frame.height) != sources[index]:
+                        wrong.append(f"{frame.width}x{frame.height} from stream {index}")
+                        return
                     if reformat:
                         scaler.reformat(
                             frame,
                             width,
                             height,
                             "bgra",
-                            interpolation=Interpolation.AREA,
+                            interpolation=interpolation_for(
+                                frame.width, frame.height, width, height
+                            ),
                             threads=1,
                         )
                     if measuring.is_set():
@@ -181,6 +239,8 @@ def measure_floor(
     stop.set()
     for thread in threads:
         thread.join(10)
+    if wrong:
+        raise Mismatch(f"the floor decoded pictures of another size: {', '.join(wrong)}")
     return {"frames": sum(counts), "cpu_seconds": cpu, "wall_seconds": wall}
 
 
@@ -199,12 +259,13 @@ async def run_config(
         viewer = Viewer(servers, tiles, Path(home))
         await viewer.start()
         urls = [servers.authenticated_url(c, quality) for c in servers.cameras()[:tiles]]
+        sources = await asyncio.to_thread(decoded_sizes, urls)
         rounds = []
         for _ in range(args.rounds):
-            shown = await viewer.measure(args)
+            shown = await viewer.measure(args, quality, sources)
             sizes = viewer.tile_sizes
-            decode = await asyncio.to_thread(measure_floor, urls, sizes, False, args)
-            reformat = await asyncio.to_thread(measure_floor, urls, sizes, True, args)
+            decode = await asyncio.to_thread(measure_floor, urls, sources, sizes, False, args)
+            reformat = await asyncio.to_thread(measure_floor, urls, sources, sizes, True, args)
             rate = per_cpu_second(shown)
             rounds.append(
                 {
