@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 
 import pytest
@@ -19,6 +20,12 @@ def qloop(qapp):
     loop.run_until_complete(asyncio.sleep(0))
     asyncio.set_event_loop(None)
     loop.close()
+    # The loop's timer object is a QObject that may still hold Qt timers (a cancelled
+    # asyncio timer keeps its Qt timer until it would have fired). Collected by chance
+    # in another thread, it is destroyed there, which Qt warns about and which can
+    # crash: collect it here, on the GUI thread.
+    del loop
+    gc.collect()
 
 
 async def until(predicate, within=30.0, step=0.02) -> bool:

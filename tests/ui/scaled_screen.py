@@ -70,6 +70,9 @@ async def probe(description: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def main() -> None:
     description = json.load(sys.stdin)
     app = QApplication(["scaled-screen-probe"])
+    # As in the application: closing the window must not stop the loop under the
+    # clean-up that follows it (ui/application.py).
+    app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:

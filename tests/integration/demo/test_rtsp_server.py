@@ -180,6 +180,7 @@ def test_the_loop_wraps_seamlessly_with_continuous_timestamps(footage_cache):
         asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
+        loop.close()
     indices = [frame_index_from_pixels(p) for p in pictures]
     assert 99 in indices
     wrap = indices.index(99)
