@@ -25,6 +25,7 @@ from viewer.services.settings import Layout
 from viewer.ui.add_camera_dialog import AddCameraDialog
 from viewer.ui.camera_tree import CAMERA_ROLE
 from viewer.ui.main_window import MainWindow
+from viewer.ui.video_tile import VideoTile
 
 from .conftest import until
 from .pixels import assert_shows
@@ -382,6 +383,8 @@ def test_grid_sizes_from_keys_and_toolbar(qloop, demo_window):
         assert len(window.grid.tiles) == size * size
         checked = [a.data() for a in window.grid_actions.actions() if a.isChecked()]
         assert checked == [size]
+    # Tiles beyond the grid go: a shift of size changes leaves none behind.
+    assert qloop.run_until_complete(until(lambda: len(window.grid.findChildren(VideoTile)) == 4, 2))
     # Going down to 1x1 and back did not lose the cameras of the 2x2 grid.
     assert [t.camera for t in window.grid.tiles] == demo_layout().tiles
     window.grid_actions.actions()[3].trigger()

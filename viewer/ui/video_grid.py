@@ -108,7 +108,11 @@ class VideoGrid(QWidget):
         self.restore()
         count = size * size
         while len(self._tiles) > count:
-            self._tiles.pop().close()
+            tile = self._tiles.pop()
+            tile.close()
+            # Closed is only hidden: without this every change of grid size left its
+            # surplus tiles behind, timers and all.
+            tile.deleteLater()
         while len(self._tiles) < count:
             tile = VideoTile(len(self._tiles), self)
             tile.selected.connect(self.select)
