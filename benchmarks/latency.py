@@ -1,12 +1,19 @@
-"""Glass-to-glass latency on loopback, and how fast a dropped camera shows its first frame.
+"""Server write to paint on loopback, and how fast a dropped camera shows its first frame.
 
-Latency: the demo RTSP server reports the moment it writes each frame; every frame
-carries its number in its pixels; the tile's paint reads the number back from the
-picture it painted. Latency = paint time - send time, per frame. The server runs in
-this process (in its own thread) so both times come from one clock.
+Latency: the demo RTSP server reports the moment it writes each frame to the socket;
+every frame carries its number in its pixels; the tile's paint reads the number back
+from the picture it painted. Latency = paint time - write time, per frame. The server
+runs in this process (in its own thread) so both times come from one clock. The window
+is offscreen: the paint goes into Qt's backing store, and no compositor, display or
+camera sensor is involved, so this is not glass-to-glass; a real screen adds its
+compositing and scan-out, a real camera its exposure and encoding.
+
+A painted frame whose write was more than 2 s earlier is kept in the figures and
+counted as late; one whose number was never written (or was written after the paint)
+is counted as unmatched. Neither is dropped silently.
 
 First frame: a camera is dropped on a tile (the real drop event), and the clock runs
-until the tile paints a picture of it.
+until the tile has painted a picture of it.
 
     uv run python benchmarks/latency.py [--seconds 20] [--tiles 4] [--drops 12]
 """
@@ -72,6 +79,10 @@ def drop(tile: VideoTile, ref: CameraRef) -> None:
     )
 
 
+# Beyond this a paint is counted as late: the tile showed a picture two seconds old.
+LATE = 2.0
+
+
 def summary_ms(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
     return {
@@ -100,10 +111,12 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             window.grid.apply_layout(Layout(grid=math.isqrt(args.tiles), tiles=refs))
             tiles = window.grid.tiles
             latencies: list[float] = []
+            unmatched = 0
             measuring = False
             last_sequence: dict[int, int] = {}
 
             def painted(tile: VideoTile, image: VideoImage | None) -> None:
+                nonlocal unmatched
                 now = time.monotonic()
                 if not measuring or image is None or tile.camera is None or tile.view is None:
                     return
@@ -112,8 +125,10 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                 last_sequence[tile.index] = image.sequence
                 quality = tile.view.quality
                 key = (tile.camera.camera_id, str(quality), painted_index(image))
-                if key in sent and 0 <= now - sent[key] < 2:
+                if key in sent and now >= sent[key]:
                     latencies.append(now - sent[key])
+                else:
+                    unmatched += 1
 
             for tile in tiles:
                 tile.frame_painted.connect(lambda image, t=tile: painted(t, image))
@@ -126,15 +141,23 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
 
             first_frames: list[float] = []
             target = tiles[0]
+            first_paint: list[float] = []
+
+            def painted_first(image: VideoImage | None) -> None:
+                if image is not None and not first_paint:
+                    first_paint.append(time.monotonic())
+
+            target.frame_painted.connect(painted_first)
             for trial in range(args.drops):
                 window.grid.assign(0, None)
                 await asyncio.sleep(0.5)
                 ref = CameraRef(DEMO_SITE_ID, DEMO_CAMERAS[trial % len(DEMO_CAMERAS)].id)
+                first_paint.clear()
                 started = time.monotonic()
                 drop(target, ref)
-                while target.frame is None:
+                while not first_paint:
                     await asyncio.sleep(0.002)
-                first_frames.append(time.monotonic() - started)
+                first_frames.append(first_paint[0] - started)
             qualities = sorted({str(t.view.quality) for t in tiles if t.view})
             window.close()
             await console.stop()
@@ -146,7 +169,11 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         "tiles": args.tiles,
         "qualities": qualities,
         "frame_interval_ms": 1000 / FPS,
-        "glass_to_glass": summary_ms(latencies),
+        "server_write_to_paint": {
+            **summary_ms(latencies),
+            "late_samples": sum(latency > LATE for latency in latencies),
+            "unmatched_frames": unmatched,
+        },
         "first_frame_after_drop": summary_ms(first_frames),
     }
 
@@ -160,11 +187,12 @@ def main() -> None:
     asyncio.set_event_loop(loop)
     with loop:
         result = loop.run_until_complete(measure(args))
-    g2g, first = result["glass_to_glass"], result["first_frame_after_drop"]
+    latency, first = result["server_write_to_paint"], result["first_frame_after_drop"]
     print(
-        f"glass to glass: median {g2g['median_ms']} ms, p90 {g2g['p90_ms']} ms "
-        f"({g2g['samples']} frames); first frame after a drop: median {first['median_ms']} ms, "
-        f"max {first['max_ms']} ms",
+        f"server write to paint: median {latency['median_ms']} ms, p90 {latency['p90_ms']} ms "
+        f"({latency['samples']} frames, {latency['late_samples']} late, "
+        f"{latency['unmatched_frames']} unmatched); first frame after a drop painted: "
+        f"median {first['median_ms']} ms, max {first['max_ms']} ms",
         file=sys.stderr,
     )
     print_result(result)
