@@ -484,38 +484,47 @@ class Footage:
 
 
 def parse_avcc_config(extradata: bytes) -> tuple[bytes, bytes]:
-    """SPS and PPS from an ISO 14496-15 AVCDecoderConfigurationRecord."""
-    if len(extradata) < 8 or extradata[0] != 1:
+    """SPS and PPS from an ISO 14496-15 AVCDecoderConfigurationRecord.
+
+    The first of each kind is the one streamed; a record cut short anywhere is a
+    ValueError rather than a silently shortened parameter set.
+    """
+    if len(extradata) < 7 or extradata[0] != 1:
         raise ValueError("not an avcC record")
     offset = 5
-    sps_count = extradata[offset] & 0x1F
-    offset += 1
-    sps = b""
-    for _ in range(sps_count):
-        length = int.from_bytes(extradata[offset : offset + 2], "big")
-        sps = sps or extradata[offset + 2 : offset + 2 + length]
-        offset += 2 + length
-    pps_count = extradata[offset]
-    offset += 1
-    pps = b""
-    for _ in range(pps_count):
-        length = int.from_bytes(extradata[offset : offset + 2], "big")
-        pps = pps or extradata[offset + 2 : offset + 2 + length]
-        offset += 2 + length
+    found = []
+    for count_mask in (0x1F, 0xFF):  # SPS count in the low five bits, then PPS count
+        if offset >= len(extradata):
+            raise ValueError("avcC record cut short")
+        count = extradata[offset] & count_mask
+        offset += 1
+        first = b""
+        for _ in range(count):
+            end = offset + 2 + int.from_bytes(extradata[offset : offset + 2], "big")
+            if offset + 2 > len(extradata) or end > len(extradata):
+                raise ValueError("avcC record cut short")
+            first = first or extradata[offset + 2 : end]
+            offset = end
+        found.append(first)
+    sps, pps = found
     if not sps or not pps:
         raise ValueError("avcC record without SPS or PPS")
     return sps, pps
 
 
 def split_length_prefixed(data: bytes, length_size: int = 4) -> tuple[bytes, ...]:
-    """NAL units of an AVCC (length-prefixed) packet."""
+    """NAL units of an AVCC (length-prefixed) packet; ValueError if one is cut short."""
+    if not 1 <= length_size <= 4:
+        raise ValueError(f"NAL length prefix of {length_size} bytes")
     units = []
     offset = 0
-    while offset + length_size <= len(data):
-        length = int.from_bytes(data[offset : offset + length_size], "big")
-        offset += length_size
-        units.append(data[offset : offset + length])
-        offset += length
+    while offset < len(data):
+        start = offset + length_size
+        end = start + int.from_bytes(data[offset:start], "big")
+        if start > len(data) or end > len(data):
+            raise ValueError(f"NAL unit at byte {offset} runs past the packet's end")
+        units.append(data[start:end])
+        offset = end
     return tuple(units)
 
 

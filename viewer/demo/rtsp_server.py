@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import itertools
 import logging
 import random
@@ -36,10 +35,14 @@ from viewer.demo.footage import (
 from viewer.demo.rtp_h264 import CLOCK_RATE, interleave, packetize, sender_report
 from viewer.demo.rtsp_auth import Authenticator, RtspAuth
 from viewer.demo.rtsp_messages import (
+    REASONS,
+    IdleTimeout,
     Interleaved,
+    ReadTimeout,
     Request,
     RtspProtocolError,
     format_response,
+    parse_interleaved,
     parse_transport,
     read_message,
 )
@@ -47,6 +50,9 @@ from viewer.demo.rtsp_messages import (
 log = logging.getLogger(__name__)
 
 PUBLIC = "OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER"
+_METHODS = frozenset(PUBLIC.split(", "))
+# Methods that may name the server itself ("*") instead of a stream (RFC 2326 6.1).
+_SERVER_WIDE = frozenset({"OPTIONS", "GET_PARAMETER", "SET_PARAMETER"})
 SESSION_TIMEOUT = 60
 SENDER_REPORT_INTERVAL = 5.0
 # A client this far behind the live schedule skips to the next key frame, like a
@@ -99,6 +105,11 @@ class RtspServer:
         port: int = 0,
         tls_port: int = 0,
         auth: RtspAuth | None = None,
+        read_timeout: float = 10.0,
+        idle_timeout: float = 60.0,
+        session_timeout: int = SESSION_TIMEOUT,
+        max_sessions_per_connection: int = 8,
+        max_sessions: int = 64,
     ) -> None:
         self.library = library
         self.cameras = {camera.id: camera for camera in cameras}
@@ -108,6 +119,15 @@ class RtspServer:
         self.certificate: SelfSignedCertificate | None = None
         """The RTSPS listener's, new at each start, as a camera's after a factory reset."""
         self.auth = auth
+        # A request must arrive whole within read_timeout. A connection without a session
+        # may stay silent for idle_timeout, one with a session for the session_timeout
+        # announced in SETUP: FFmpeg, live555 and GStreamer send a keep-alive request at
+        # half of it, so only a client that has gone away stays silent that long.
+        self.read_timeout = read_timeout
+        self.idle_timeout = idle_timeout
+        self.session_timeout = session_timeout
+        self.max_sessions_per_connection = max_sessions_per_connection
+        self.max_sessions = max_sessions
         self.on_frame_sent: FrameHook | None = None
         self._epoch = time.monotonic()
         self._server: asyncio.Server | None = None
@@ -167,6 +187,10 @@ class RtspServer:
             if s.sender is not None and not s.sender.done()
         ]
 
+    def session_count(self) -> int:
+        """Sessions set up on every connection, playing or not."""
+        return sum(len(connection.sessions) for connection in self._connections)
+
     def live_unit(self, footage: Footage, now: float) -> tuple[int, float]:
         """The picture of ``footage`` on show at ``now`` on the live loop clock, and how
         many seconds ago it was due."""
@@ -208,20 +232,70 @@ class _Connection:
         self.writer.close()
 
     async def serve(self) -> None:
+        server = self.server
         while True:
             try:
-                message = await read_message(self.reader)
+                message = await read_message(
+                    self.reader,
+                    idle_timeout=server.session_timeout if self.sessions else server.idle_timeout,
+                    read_timeout=server.read_timeout,
+                )
             except (asyncio.IncompleteReadError, ConnectionError):
                 return
+            except IdleTimeout:
+                if self.sessions:
+                    log.info(
+                        "demo RTSP: %s sent nothing for %s s, session timed out; closing",
+                        self.peer,
+                        server.session_timeout,
+                    )
+                else:
+                    log.info("demo RTSP: %s idle for %s s; closing", self.peer, server.idle_timeout)
+                return
+            except ReadTimeout:
+                log.info(
+                    "demo RTSP: %s did not finish a request within %s s; closing",
+                    self.peer,
+                    server.read_timeout,
+                )
+                return
             except RtspProtocolError as exc:
-                log.info("demo RTSP: %s from %s", exc, self.peer)
+                log.info("demo RTSP: %s -> 400 Bad Request: %s; closing", self.peer, exc)
                 self.writer.write(format_response(400, "0"))
-                with contextlib.suppress(ConnectionError):
-                    await self.writer.drain()
+                await self._flush()
                 return
             if isinstance(message, Interleaved):
-                continue  # RTCP receiver reports: nothing to do with them here
-            await self._answer(message)
+                continue  # RTCP receiver reports: proof of life, nothing more
+            try:
+                await self._answer(message)
+            except Exception as exc:
+                # A bug here must cost one request, not the connection or the server.
+                log.warning(
+                    "demo RTSP: %s %s -> 500 Internal Server Error: %s",
+                    self.peer,
+                    _method(message),
+                    type(exc).__name__,
+                )
+                self._reply(message, 500)
+            if not await self._flush():
+                return
+
+    async def _flush(self) -> bool:
+        """Wait for what was written to leave; False once the peer has gone, or has not
+        read for read_timeout (its full socket buffer must not hold this handler)."""
+        try:
+            async with asyncio.timeout(self.server.read_timeout):
+                await self.writer.drain()
+        except ConnectionError:
+            return False
+        except TimeoutError:
+            log.info(
+                "demo RTSP: %s stopped reading for %s s; closing",
+                self.peer,
+                self.server.read_timeout,
+            )
+            return False
+        return True
 
     async def _answer(self, request: Request) -> None:
         handler = {
@@ -234,18 +308,28 @@ class _Connection:
             "GET_PARAMETER": self._keep_alive,
             "SET_PARAMETER": self._keep_alive,
         }.get(request.method)
-        if handler is None:
-            self._reply(request, 501, {"Public": PUBLIC})
+        if request.version != "RTSP/1.0":
+            self._refuse(request, 505, f"version {request.version}")
+        elif handler is None:
+            self._refuse(request, 501, "unknown method", {"Public": PUBLIC})
+        elif (problem := _uri_problem(request)) is not None:
+            self._refuse(request, 400, problem)
         elif (
             request.method != "OPTIONS"
             and self.authenticator is not None
             and not self.authenticator.check(request.method, request.headers.get("authorization"))
         ):
-            self._reply(request, 401, {"WWW-Authenticate": self.authenticator.challenge()})
+            # Every client's first request comes without credentials: no news.
+            sent = "authorization" in request.headers
+            self._refuse(
+                request,
+                401,
+                "credentials rejected" if sent else "credentials asked for",
+                {"WWW-Authenticate": self.authenticator.challenge()},
+                level=logging.INFO if sent else logging.DEBUG,
+            )
         else:
             await handler(request)
-        with contextlib.suppress(ConnectionError):
-            await self.writer.drain()
 
     def _reply(
         self,
@@ -255,6 +339,28 @@ class _Connection:
         body: bytes = b"",
     ) -> None:
         self.writer.write(format_response(status, request.cseq, headers, body))
+
+    def _refuse(
+        self,
+        request: Request,
+        status: int,
+        problem: str,
+        headers: dict[str, str] | None = None,
+        *,
+        level: int = logging.INFO,
+    ) -> None:
+        """Answer an error status and log one line saying why, without a stack: the
+        mistake is the client's, and the server goes on."""
+        log.log(
+            level,
+            "demo RTSP: %s %s -> %d %s: %s",
+            self.peer,
+            _method(request),
+            status,
+            REASONS[status],
+            problem,
+        )
+        self._reply(request, status, headers)
 
     def _stream(self, request: Request) -> tuple[DemoCamera, str] | None:
         match = _PATH.match(urlsplit(request.uri).path)
@@ -266,20 +372,29 @@ class _Connection:
         session_id = request.headers.get("session", "").split(";")[0].strip()
         return self.sessions.get(session_id)
 
+    def _crowd(self) -> str | None:
+        """Why one more session would be one too many, or None."""
+        server = self.server
+        if len(self.sessions) >= server.max_sessions_per_connection:
+            return f"{len(self.sessions)} sessions on this connection already"
+        if server.session_count() >= server.max_sessions:
+            return f"{server.max_sessions} sessions on the server already"
+        return None
+
     async def _options(self, request: Request) -> None:
         self._reply(request, 200, {"Public": PUBLIC})
 
     async def _describe(self, request: Request) -> None:
         stream = self._stream(request)
         if stream is None:
-            self._reply(request, 404)
+            self._refuse(request, 404, "no such camera stream")
             return
         camera, quality = stream
         try:
             footage = await asyncio.to_thread(self.server.library.load, camera.id, quality)
         except EncodingCancelled:
             # The site is shutting down before this stream's footage was made.
-            self._reply(request, 503)
+            self._refuse(request, 503, "footage encoding stopped by shutdown")
             return
         parts = urlsplit(request.uri)
         base = f"rtsp://{parts.hostname}:{parts.port or 554}/demo/{camera.id}/{quality}/"
@@ -294,26 +409,33 @@ class _Connection:
     async def _setup(self, request: Request) -> None:
         stream = self._stream(request)
         if stream is None:
-            self._reply(request, 404)
+            self._refuse(request, 404, "no such camera stream")
             return
         choices = parse_transport(request.headers.get("transport", ""))
         tcp = next((c for c in choices if c["protocol"] == "RTP/AVP/TCP"), None)
         if tcp is None:
-            self._reply(request, 461)
+            self._refuse(request, 461, "only RTP/AVP/TCP (interleaved) is offered")
             return
-        channels = (0, 1)
+        channels: tuple[int, int] | None = (0, 1)
         if "interleaved" in tcp:
-            low, _, high = tcp["interleaved"].partition("-")
-            if not low.isdigit() or (high and not high.isdigit()):
-                self._reply(request, 400)
-                return
-            channels = (int(low), int(high) if high else int(low) + 1)
+            channels = parse_interleaved(tcp["interleaved"])
+        if channels is None:
+            self._refuse(request, 400, "interleaved channels are not two numbers from 0 to 255")
+            return
         existing = self._session(request)
         if request.headers.get("session") and existing is None:
-            self._reply(request, 454)
+            self._refuse(request, 454, "unknown session")
+            return
+        if existing is not None and existing.sender is not None and not existing.sender.done():
+            self._refuse(request, 455, "the session is playing")
             return
         camera, quality = stream
         footage = await asyncio.to_thread(self.server.library.load, camera.id, quality)
+        # Counted after the wait, with no other wait before the session is added, so
+        # that SETUPs arriving together cannot all pass.
+        if existing is None and (crowd := self._crowd()) is not None:
+            self._refuse(request, 453, crowd)
+            return
         if existing is not None:
             if existing.sender is not None:
                 existing.sender.cancel()
@@ -326,13 +448,16 @@ class _Connection:
         self._reply(
             request,
             200,
-            {"Transport": transport, "Session": f"{session.id};timeout={SESSION_TIMEOUT}"},
+            {
+                "Transport": transport,
+                "Session": f"{session.id};timeout={self.server.session_timeout}",
+            },
         )
 
     async def _play(self, request: Request) -> None:
         session = self._session(request)
         if session is None:
-            self._reply(request, 454)
+            self._refuse(request, 454, "unknown session")
             return
         now = time.monotonic()
         live, late = self.server.live_unit(session.footage, now)
@@ -360,7 +485,7 @@ class _Connection:
     async def _pause(self, request: Request) -> None:
         session = self._session(request)
         if session is None:
-            self._reply(request, 454)
+            self._refuse(request, 454, "unknown session")
             return
         if session.sender is not None:
             session.sender.cancel()
@@ -369,7 +494,7 @@ class _Connection:
     async def _teardown(self, request: Request) -> None:
         session = self._session(request)
         if session is None:
-            self._reply(request, 454)
+            self._refuse(request, 454, "unknown session")
             return
         if session.sender is not None:
             session.sender.cancel()
@@ -427,6 +552,30 @@ class _Connection:
         except (ConnectionError, RuntimeError):
             # The client went away mid-write; the connection's reader notices and cleans up.
             return
+
+
+def _method(request: Request) -> str:
+    """The method for a log line; a made-up one quoted and cut short."""
+    return request.method if request.method in _METHODS else repr(request.method[:24])
+
+
+def _uri_problem(request: Request) -> str | None:
+    """Why the request URI cannot name a stream of this server, or None.
+
+    RFC 2326 asks for an absolute URI, or "*" for a request about the server itself.
+    """
+    if request.uri == "*":
+        return None if request.method in _SERVER_WIDE else "'*' instead of a stream URI"
+    try:
+        parts = urlsplit(request.uri)
+        port = parts.port
+    except ValueError:
+        return "URI with a malformed host or port"
+    if parts.scheme.lower() not in {"rtsp", "rtsps"} or not parts.hostname:
+        return "not an absolute rtsp:// URI"
+    if port == 0:
+        return "URI with port 0"
+    return None
 
 
 def _keyframe_before(footage: Footage, index: int) -> int:
