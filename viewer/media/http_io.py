@@ -19,6 +19,7 @@ Failures come out as the typed errors the operator is shown, with credentials ma
 from __future__ import annotations
 
 import io
+import re
 import ssl
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -41,6 +42,8 @@ from viewer.core.errors import (
 from viewer.core.redact import mask_url
 from viewer.media.tls import pinned_context, refusal
 
+# At most 15 digits: any length or delay a server means fits, and int() takes it.
+_PLAIN_NUMBER = re.compile(r"[0-9]{1,15}")
 # Responses up to this size (playlists, segments, short clips) are read whole, so
 # FFmpeg can seek in them; anything longer or open-ended is streamed as it arrives.
 WHOLE_BODY_LIMIT = 32 * 2**20
@@ -142,10 +145,19 @@ class _StreamedBody(io.RawIOBase):
         super().close()
 
 
+def _header_number(response: httpx.Response, name: str) -> int | None:
+    """A header that must be a plain decimal number, or None when it is anything else.
+
+    Not ``str.isdigit()``: it passes '²' (a Latin-1 byte 0xB2 decodes to it) and runs
+    of digits ``int()`` refuses, which would raise out of FFmpeg's io_open callback.
+    """
+    value = response.headers.get(name, "")
+    return int(value) if _PLAIN_NUMBER.fullmatch(value) else None
+
+
 def _content_length(response: httpx.Response) -> int | None:
     """The announced length, or None when absent or not a plain number."""
-    value = response.headers.get("content-length", "")
-    return int(value) if value.isdigit() else None
+    return _header_number(response, "content-length")
 
 
 def _transport_error(
@@ -174,9 +186,9 @@ def _status_error(response: httpx.Response, where: str) -> VigilError:
     if status == 404:
         return NotFoundError(f"{where} has no such stream")
     if status in {429, 503}:
-        retry = response.headers.get("retry-after", "")
+        retry = _header_number(response, "retry-after")
         return RateLimitedError(
             f"{where} is busy (HTTP {status})",
-            retry_after=float(retry) if retry.isdigit() else None,
+            retry_after=float(retry) if retry is not None else None,
         )
     return StreamLostError(f"{where} answered HTTP {status}")

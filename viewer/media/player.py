@@ -69,6 +69,8 @@ _FINAL_ERRORS = (AuthenticationError, CertificateError, NotSupportedError)
 # A hidden stream's backlog beyond this is dropped and the next key frame awaited: a
 # main stream with a long key-frame interval holds a few MB, never more than this.
 BACKLOG_LIMIT = 48 * 2**20
+# The longest pause a server's Retry-After is granted between two attempts.
+RETRY_AFTER_LIMIT = 300.0
 
 
 class Subscription:
@@ -329,7 +331,8 @@ class StreamPlayer:
                 self._backoff.reset()
             delay = self._backoff.next_delay()
             if isinstance(error, RateLimitedError) and error.retry_after:
-                delay = max(delay, error.retry_after)
+                # A server may ask for a pause, not for the camera to be given up.
+                delay = max(delay, min(error.retry_after, RETRY_AFTER_LIMIT))
             self.stats.reconnects += 1
             retry_at = self._clock.monotonic() + delay
             self._set_state(StateInfo(PlayerState.RECONNECTING, error, retry_at))

@@ -61,7 +61,10 @@ class PresentedCertificate:
 def address(url: str) -> tuple[str, int]:
     """Host and port a TLS URL connects to (a masked URL will do)."""
     parts = urlsplit(url)
-    port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower())
+    try:
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower())
+    except ValueError:  # a port that is not a number from 0 to 65535
+        port = None
     if not parts.hostname or port is None:
         raise NotSupportedError(f"{url} names no TLS server")
     return parts.hostname, port

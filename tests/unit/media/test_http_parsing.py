@@ -16,11 +16,8 @@ from viewer.media.http_io import _content_length, _status_error
 # Header bytes as they can arrive: anything but the line ends that delimit them.
 HEADER_BYTES = st.binary(max_size=40).filter(lambda raw: b"\r" not in raw and b"\n" not in raw)
 ASCII_NUMBER = re.compile(rb"[0-9]{1,15}")
-# str.isdigit() lets through what int() and float() refuse: '²' (also the Latin-1 byte
-# 0xB2, which httpx decodes to it) and runs of more than 4,300 digits; the fix is an
-# ASCII pattern of bounded length in viewer/media/http_io.py. Strict: once fixed, the
-# marks fail and must go.
-ISDIGIT_BUG = "http_io reads numbers with str.isdigit(), which passes '²' and 5,000 digits"
+# str.isdigit() let through what int() and float() refuse: '²' (also the Latin-1 byte
+# 0xB2, which httpx decodes to it) and runs of more than 4,300 digits.
 
 
 def response(status: int, name: bytes, raw: bytes) -> httpx.Response:
@@ -43,7 +40,6 @@ def test_no_content_length_is_none():
     assert _content_length(httpx.Response(200)) is None
 
 
-@pytest.mark.xfail(strict=True, reason=ISDIGIT_BUG)
 @example(b"\xb2")
 @example(b"9" * 5000)
 @given(HEADER_BYTES)
@@ -59,7 +55,6 @@ def test_retry_after_in_seconds_is_read(raw, seconds):
     assert error.retry_after == seconds
 
 
-@pytest.mark.xfail(strict=True, reason=ISDIGIT_BUG + " (and 400 digits make an infinite wait)")
 @example(429, b"\xb2")
 @example(503, b"9" * 400)
 @given(st.sampled_from([429, 503]), HEADER_BYTES)

@@ -72,3 +72,11 @@ def test_a_damaged_pinned_certificate_is_a_clear_error():
 )
 def test_a_tls_url_connects_to_its_port_or_its_scheme_s(url, expected):
     assert address(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url", ["rtsps://camera:99999/live", "rtsps://camera:port/live", "rtsps:///"]
+)
+def test_a_url_without_a_usable_tls_address_is_a_clear_error(url):
+    with pytest.raises(NotSupportedError, match="names no TLS server"):
+        address(url)
