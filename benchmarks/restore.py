@@ -13,7 +13,10 @@ Two behaviours, alternated round by round on one offscreen 1920x1080 window play
   between key frames (cam17), a wait for its next key frame.
 
 Each round maximises one tile (another one each round), waits until it plays its main
-stream and the others are hidden, measures the process's CPU for a few seconds,
+stream and the others are hidden, measures the process's CPU for a few seconds, waits
+a little longer (a different part of the key-frame interval each round: the maximised
+tile settles on a key frame, and without this every round would restore at the same
+point of the cameras' key-frame cycle, which is what both behaviours' times depend on),
 restores, and times each of the 15 hidden tiles from ``restore()`` to its first paint of
 a picture decoded after the restore (the picture a tile kept on screen while hidden
 does not count, nor does any older one; a tile that paints an older picture it had not
@@ -194,7 +197,9 @@ class Bench:
                 raise Stuck(f"waited {within:.0f} s for {what}")
             await asyncio.sleep(0.01)
 
-    async def round(self, index: int, behaviour: str, args: argparse.Namespace) -> dict[str, Any]:
+    async def round(
+        self, index: int, behaviour: str, offset: float, args: argparse.Namespace
+    ) -> dict[str, Any]:
         grace = KEPT_GRACE if behaviour == KEPT else 0.0
         for tile in self.grid.tiles:
             assert tile.view is not None
@@ -212,6 +217,7 @@ class Bench:
         await asyncio.sleep(args.hidden_seconds)
         hidden_cpu, hidden_wall = self.meter.stop()
         hidden_threads = thread_cpu(ids) - threads0
+        await asyncio.sleep(offset)
 
         others = [i for i in range(len(self.cameras)) if i != index]
         self.watch.arm(self.grid, others)
@@ -234,6 +240,7 @@ class Bench:
         return {
             "behaviour": behaviour,
             "maximised": index,
+            "offset": offset,
             "restore_seconds": [restore[i] for i in others if i in restore],
             "missing": [i for i in others if i not in restore],
             "stale": stale,
@@ -276,6 +283,7 @@ def summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:
         "rounds": [
             {
                 "maximised": r["maximised"],
+                "offset_s": round(r["offset"], 2),
                 "median_ms": ms(statistics.median(r["restore_seconds"]))
                 if r["restore_seconds"]
                 else None,
@@ -298,6 +306,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         else:
             servers.stream(args.camera, Quality.SUB)
             cameras = [args.camera] * (GRID * GRID)
+        interval = max(servers.stream(c, Quality.SUB)["keyframe_interval"] for c in cameras)
         bench = Bench(servers, cameras, Path(home))
         await bench.start()
         results: dict[str, list[dict[str, Any]]] = {KEPT: [], RELEASED: []}
@@ -305,9 +314,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             for number in range(args.rounds):
                 # Each round maximises another tile, and the behaviour that goes first alternates.
                 order = (KEPT, RELEASED) if number % 2 == 0 else (RELEASED, KEPT)
+                offset = interval * (number + 0.5) / args.rounds
                 for step, behaviour in enumerate(order):
                     index = (5 * (2 * number + step)) % len(cameras)
-                    result = await bench.round(index, behaviour, args)
+                    result = await bench.round(index, behaviour, offset, args)
                     results[behaviour].append(result)
                     print(
                         f"{behaviour}: tile {index} restored, median "
@@ -336,6 +346,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "rounds": args.rounds,
         "hidden_seconds": args.hidden_seconds,
         "grace_seconds": KEPT_GRACE,
+        "keyframe_interval": interval,
         KEPT: kept,
         RELEASED: summary(results[RELEASED]),
         "hidden_tile_cores": round(statistics.median(differences) / hidden_tiles, 5),
