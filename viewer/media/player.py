@@ -22,6 +22,7 @@ subscriber's empty mailbox receives a frame, ``on_state`` when the state changes
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import weakref
@@ -71,6 +72,8 @@ _FINAL_ERRORS = (AuthenticationError, CertificateError, NotSupportedError)
 BACKLOG_LIMIT = 48 * 2**20
 # The longest pause a server's Retry-After is granted between two attempts.
 RETRY_AFTER_LIMIT = 300.0
+# Backlogs decoded at once after hidden tiles show again: one per core.
+_CATCH_UP_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 2)
 
 
 class Subscription:
@@ -92,6 +95,9 @@ class Subscription:
         """A hidden viewer gets no pictures; showing it again brings the current one."""
         if visible != self.visible:
             self.visible = visible
+            # Whatever waits in the mailbox is from before the hiding: painted on show,
+            # it would be seconds old, ahead of the current picture.
+            self.mailbox.take()
             self.player._visibility_changed(self)
 
     def take(self) -> VideoImage | None:
@@ -483,7 +489,10 @@ class StreamPlayer:
     def _catch_up(self) -> None:
         """Decode what arrived while nobody watched and hand over the newest picture."""
         try:
-            self._decode_backlog()
+            # Fifteen tiles restored at once: decoded a few at a time, the first ones
+            # paint sooner and the last no later than when all share the cores.
+            with _CATCH_UP_SLOTS:
+                self._decode_backlog()
         except Exception:
             log.exception("catching up %s failed", self.description.display_url)
         finally:
