@@ -1,0 +1,279 @@
+"""Everything an XProtect server sends, read in one place and mapped onto core models.
+
+The server's objects carry dozens of fields we do not need and more with each release,
+so unknown fields are ignored; a field we need that is missing or of the wrong type is a
+:class:`MalformedResponseError` naming it. Booleans arrive as JSON booleans on 2025 R1 but
+as ``"True"``/``"False"`` strings from older gateways, so both are read. Errors keep the
+server's own words (``errorText``, ``error_description``, an HTML page's title), because
+those are what an administrator can search for.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from viewer.core.errors import (
+    AuthenticationError,
+    MalformedResponseError,
+    NotFoundError,
+    NotSupportedError,
+    RateLimitedError,
+    UnreachableError,
+    VigilError,
+)
+from viewer.core.models import Camera, CameraRef, CameraStatus, Quality, StreamInfo
+
+# Release names by (major, minor) of the product version: 25.1 is "2025 R1".
+_FIRST_YEAR = 2000
+_HTML_TITLE = re.compile(r"<title[^>]*>(?P<title>.*?)</title>", re.IGNORECASE | re.DOTALL)
+_MAX_WORDS = 300
+
+
+@dataclass(frozen=True)
+class Token:
+    """An IDP access token; ``refresh_token`` only from clients the server gives one to."""
+
+    access_token: str = field(repr=False)
+    expires_in: float
+    refresh_token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, order=True)
+class ServerVersion:
+    """The product version of a site; ordered, so features can be gated on a release."""
+
+    major: int
+    minor: int
+    build: int = 0
+    revision: int = 0
+
+    @property
+    def release(self) -> str:
+        """The name operators know, e.g. ``2025 R1`` for 25.1."""
+        return f"{_FIRST_YEAR + self.major} R{self.minor}"
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.build}.{self.revision}"
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CameraPage:
+    """One page of ``/cameras``; ``count`` is what the server sent, hidden ones included,
+    because only a page shorter than asked for says it was the last."""
+
+    cameras: tuple[Camera, ...]
+    count: int
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One of a camera's streams; ``id`` is what a WebRTC session asks for as ``streamId``."""
+
+    id: str
+    name: str
+    live_default: bool
+
+
+def _decode(body: bytes | str) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        raise MalformedResponseError("the server's answer is not JSON") from None
+
+
+def _object(value: Any, name: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise MalformedResponseError("expected an object", name)
+    return value
+
+
+def _text(container: dict[str, Any], key: str, name: str | None = None) -> str:
+    value = container.get(key)
+    if not isinstance(value, str) or not value:
+        raise MalformedResponseError("expected a non-empty string", name or key)
+    return value
+
+
+def _flag(container: dict[str, Any], key: str, default: bool) -> bool:
+    value = container.get(key, default)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise MalformedResponseError("expected true or false", key)
+
+
+def _array(body: bytes | str) -> list[dict[str, Any]]:
+    """The items of a Config API list envelope ``{"array":[...]}``."""
+    items = _object(_decode(body), "(body)").get("array")
+    if not isinstance(items, list):
+        raise MalformedResponseError("expected a list", "array")
+    return [_object(item, f"array[{index}]") for index, item in enumerate(items)]
+
+
+def data(body: bytes | str) -> dict[str, Any]:
+    """The object of a Config API single-object envelope ``{"data":{...}}``."""
+    return _object(_object(_decode(body), "(body)").get("data"), "data")
+
+
+def token(body: bytes | str) -> Token:
+    document = _object(_decode(body), "(body)")
+    access = _text(document, "access_token")
+    kind = document.get("token_type", "Bearer")
+    if not isinstance(kind, str) or kind.lower() != "bearer":
+        raise MalformedResponseError("only Bearer tokens are understood", "token_type")
+    expires = document.get("expires_in")
+    if isinstance(expires, bool) or not isinstance(expires, int | float) or not expires > 0:
+        raise MalformedResponseError("expected a positive number of seconds", "expires_in")
+    refresh = document.get("refresh_token")
+    if refresh is not None and (not isinstance(refresh, str) or not refresh):
+        raise MalformedResponseError("expected a non-empty string", "refresh_token")
+    return Token(access, float(expires), refresh)
+
+
+def version(body: bytes | str) -> ServerVersion:
+    """The version of the first site of ``/sites`` (the one we are connected to)."""
+    sites = _array(body)
+    if not sites:
+        raise MalformedResponseError("the server lists no site", "array")
+    text = _text(sites[0], "version", "array[0].version")
+    parts = text.split(".")
+    if not 2 <= len(parts) <= 4 or not all(p.isascii() and p.isdigit() for p in parts):
+        raise MalformedResponseError(f"unknown version {text[:40]!r}", "array[0].version")
+    numbers = [int(part) for part in parts]
+    return ServerVersion(*numbers)
+
+
+def groups(body: bytes | str) -> tuple[Group, ...]:
+    result = []
+    for index, item in enumerate(_array(body)):
+        group_id = _text(item, "id", f"array[{index}].id")
+        name = item.get("displayName") or item.get("name") or group_id
+        if not isinstance(name, str):
+            raise MalformedResponseError("expected a string", f"array[{index}].displayName")
+        result.append(Group(group_id, name))
+    return tuple(result)
+
+
+def cameras(body: bytes | str, site_id: str) -> CameraPage:
+    """A page of cameras with the disabled ones left out: an operator cannot watch them."""
+    items = _array(body)
+    result = []
+    for index, item in enumerate(items):
+        camera_id = _text(item, "id", f"array[{index}].id")
+        name = item.get("displayName") or item.get("name") or camera_id
+        if not isinstance(name, str):
+            raise MalformedResponseError("expected a string", f"array[{index}].displayName")
+        if not _flag(item, "enabled", True):
+            continue
+        result.append(
+            Camera(
+                ref=CameraRef(site_id, camera_id),
+                name=name,
+                status=CameraStatus.UNKNOWN,
+                ptz=_flag(item, "ptzEnabled", False),
+            )
+        )
+    return CameraPage(tuple(result), len(items))
+
+
+def streams(body: bytes | str) -> tuple[Stream, ...]:
+    """``/cameras/{id}/streams``: a list envelope whose one item holds ``stream:[...]``
+    (documented, not yet seen on a real server, so a ``{"data":{...}}`` envelope is read too)."""
+    document = _object(_decode(body), "(body)")
+    holders = [data(body)] if "data" in document else _array(body)
+    result = []
+    for item in holders:
+        entries = item.get("stream")
+        if not isinstance(entries, list):
+            raise MalformedResponseError("expected a list", "stream")
+        for index, raw in enumerate(entries):
+            entry = _object(raw, f"stream[{index}]")
+            result.append(
+                Stream(
+                    id=_text(entry, "streamReferenceId", f"stream[{index}].streamReferenceId"),
+                    name=str(entry.get("name") or ""),
+                    live_default=_flag(entry, "liveDefault", False),
+                )
+            )
+    return tuple(result)
+
+
+def stream_infos(found: tuple[Stream, ...]) -> tuple[StreamInfo, ...]:
+    """The default live stream is the main one; any other offered becomes the sub-stream."""
+    if not found:
+        return (StreamInfo(Quality.MAIN),)
+    infos = [StreamInfo(Quality.MAIN)]
+    if any(not stream.live_default for stream in found):
+        infos.append(StreamInfo(Quality.SUB))
+    return tuple(infos)
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())[:_MAX_WORDS]
+
+
+def oauth_error(status: int, body: bytes | str) -> VigilError:
+    """The IDP's refusal: ``{"error","error_description"}``, in the server's words."""
+    try:
+        document = _object(_decode(body), "(body)")
+    except MalformedResponseError:
+        return http_error(status, body)
+    code, description = document.get("error"), document.get("error_description")
+    if not isinstance(code, str):
+        return http_error(status, body)
+    said = _words(description) if isinstance(description, str) and description else code
+    if code in ("invalid_grant", "invalid_client", "unauthorized_client") or status == 401:
+        return AuthenticationError(f"the server refused the login: {said}")
+    return NotSupportedError(f"the server refused the login request ({code}): {said}")
+
+
+def _server_words(body: bytes | str) -> str | None:
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        document = None
+    if isinstance(document, dict) and isinstance(document.get("error"), dict):
+        details = document["error"].get("details")
+        if isinstance(details, list):
+            said = [
+                _words(detail["errorText"])
+                for detail in details
+                if isinstance(detail, dict) and isinstance(detail.get("errorText"), str)
+            ]
+            if said:
+                return "; ".join(said)
+    match = _HTML_TITLE.search(text)
+    if match:
+        return _words(html.unescape(match["title"])) or None
+    return None
+
+
+def http_error(status: int, body: bytes | str, retry_after: float | None = None) -> VigilError:
+    """A failed Config API or gateway answer as a typed error with the server's words.
+
+    XProtect's envelope is ``{"error":{"httpCode",...,"details":[{"errorText"}]}}``; a
+    gateway in front of it (IIS, a proxy) answers 502/503 with an HTML page instead.
+    """
+    said = _server_words(body)
+    words = f": {said}" if said else ""
+    if status in (401, 403):
+        return AuthenticationError(f"the server refused access (HTTP {status}){words}")
+    if status == 404:
+        return NotFoundError(f"the server knows no such resource (HTTP 404){words}")
+    if status == 429:
+        return RateLimitedError(f"the server asks to slow down (HTTP 429){words}", retry_after)
+    if status >= 500:
+        return UnreachableError(f"the server cannot answer now (HTTP {status}){words}")
+    return NotSupportedError(f"the server refused the request (HTTP {status}){words}")
