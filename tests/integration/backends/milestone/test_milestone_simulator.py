@@ -1,0 +1,133 @@
+"""The simulated gateway answers as the real 2025 R1 server did (seed 001, the captures)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import ssl
+from collections.abc import AsyncIterator
+
+import httpx
+
+from tests.integration.backends.milestone.xprotect import PASSWORD, USER, run, serving, simulator
+from viewer.demo.milestone.gateway import MilestoneSimulator
+
+CAPTURED_404 = (
+    '{  "error" : {  "httpCode" : 404,  "details" :  '
+    '[ {  "errorText" : "Unknown resource: recordings" } ] } }'
+)
+
+
+@contextlib.asynccontextmanager
+async def client(server: MilestoneSimulator) -> AsyncIterator[httpx.AsyncClient]:
+    context = ssl.create_default_context(cadata=server.certificate.pem.decode("ascii"))
+    context.check_hostname = False
+    async with httpx.AsyncClient(base_url=server.url, verify=context) as http:
+        yield http
+
+
+def grant(client_id: str = "GrantValidatorClient", **form: str) -> dict[str, str]:
+    fields = {"grant_type": "password", "username": USER, "password": PASSWORD}
+    return {**fields, **form, "client_id": client_id}
+
+
+async def bearer(http: httpx.AsyncClient) -> dict[str, str]:
+    answer = await http.post("/API/IDP/connect/token", data=grant())
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def test_a_password_grant_answers_as_the_real_idp():
+    async def scenario():
+        async with serving(simulator(token_lifetime=3600)) as server, client(server) as http:
+            answer = await http.post("/API/IDP/connect/token", data=grant())
+            assert answer.status_code == 200
+            assert set(answer.json()) == {"access_token", "expires_in", "token_type", "scope"}
+            assert answer.json()["expires_in"] == 3600
+            assert answer.json()["access_token"].count(".") == 2
+            other_path = await http.post("/idp/connect/TOKEN", data=grant())
+            assert other_path.status_code == 200
+
+    run(scenario)
+
+
+def test_a_vms_client_gets_a_refresh_token_that_works_once():
+    async def scenario():
+        async with serving(simulator()) as server, client(server) as http:
+            first = (await http.post("/IDP/connect/token", data=grant("VmsClient"))).json()
+            again = grant(
+                "VmsClient", grant_type="refresh_token", refresh_token=first["refresh_token"]
+            )
+            renewed = await http.post("/IDP/connect/token", data=again)
+            assert renewed.status_code == 200
+            assert renewed.json()["refresh_token"] != first["refresh_token"]
+            replayed = await http.post("/IDP/connect/token", data=again)
+            assert (replayed.status_code, replayed.json()) == (400, {"error": "invalid_grant"})
+
+    run(scenario)
+
+
+def test_the_idp_refuses_in_oauth_words():
+    async def scenario():
+        async with serving(simulator()) as server, client(server) as http:
+            wrong = await http.post("/IDP/connect/token", data=grant(password="nope"))
+            assert wrong.status_code == 400
+            assert wrong.json() == {
+                "error": "invalid_grant",
+                "error_description": "invalid_username_or_password",
+            }
+            stranger = await http.post("/IDP/connect/token", data=grant("Someone"))
+            assert stranger.json() == {"error": "invalid_client"}
+            refresh = await http.post("/IDP/connect/token", data=grant(grant_type="refresh_token"))
+            assert refresh.json() == {"error": "unsupported_grant_type"}
+
+    run(scenario)
+
+
+def test_the_config_api_wants_a_live_bearer_token():
+    async def scenario():
+        async with serving(simulator(token_lifetime=0.5)) as server, client(server) as http:
+            assert (await http.get("/api/rest/v1/sites")).status_code == 401
+            headers = await bearer(http)
+            assert (await http.get("/api/rest/v1/sites", headers=headers)).status_code == 200
+            server.expire_tokens()
+            assert (await http.get("/api/rest/v1/sites", headers=headers)).status_code == 401
+
+    run(scenario)
+
+
+def test_paths_are_case_insensitive_and_errors_are_shaped_as_captured():
+    async def scenario():
+        async with serving(simulator()) as server, client(server) as http:
+            headers = await bearer(http)
+            sites = await http.get("/API/REST/V1/Sites", headers=headers)
+            assert sites.json()["array"][0]["version"] == "25.1.1804.0"
+            missing = await http.get("/api/rest/v1/recordings", headers=headers)
+            assert (missing.status_code, missing.text) == (404, CAPTURED_404)
+            outside = await http.post("/webRTC/session", headers=headers)
+            assert outside.status_code == 404
+            assert "<title>404 - File or directory not found.</title>" in outside.text
+            unknown = await http.get("/api/rest/v1/cameras/not-a-camera/streams", headers=headers)
+            assert unknown.status_code == 404
+            assert json.loads(unknown.text)["error"]["httpCode"] == 404
+
+    run(scenario)
+
+
+def test_cameras_are_paged_without_a_total_and_disabled_ones_hidden_unless_asked():
+    async def scenario():
+        async with serving(simulator()) as server, client(server) as http:
+            headers = await bearer(http)
+            everything = (await http.get("/api/rest/v1/cameras", headers=headers)).json()["array"]
+            assert len(everything) == 20
+            with_disabled = await http.get("/api/rest/v1/cameras?disabled", headers=headers)
+            assert [c["enabled"] for c in with_disabled.json()["array"]].count(False) == 1
+            pages = []
+            for page in range(3):
+                params = {"page": page, "size": 8}
+                answer = await http.get("/api/rest/v1/cameras", params=params, headers=headers)
+                assert set(answer.json()) == {"array"}
+                pages.append([camera["id"] for camera in answer.json()["array"]])
+            assert [len(page) for page in pages] == [8, 8, 4]
+            assert [i for page in pages for i in page] == [camera["id"] for camera in everything]
+
+    run(scenario)

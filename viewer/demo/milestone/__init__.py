@@ -1,0 +1,1 @@
+"""A simulated Milestone XProtect server: its IDP and Configuration REST API on loopback."""

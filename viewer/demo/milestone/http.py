@@ -1,0 +1,147 @@
+"""A small HTTP/1.1 server on asyncio streams and h11, enough for a VMS's REST gateway.
+
+h11 does the framing (keep-alive, chunked bodies, malformed requests), so this module
+only moves bytes and hands each complete request to one coroutine. Requests are served
+one after another per connection, as HTTP/1.1 without pipelining expects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
+
+import h11
+
+MAX_BODY = 1 << 20
+READ_SIZE = 65536
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+
+    def form(self) -> dict[str, str]:
+        return dict(parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class HttpServer:
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,
+        server_name: str = "Microsoft-IIS/10.0",
+    ) -> None:
+        self._handler = handler
+        self._host, self._port, self._tls = host, port, tls
+        self._server_name = server_name.encode("ascii")
+        self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.Task[None]] = set()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "not started"
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(
+            self._accept, self._host, self._port, ssl=self._tls
+        )
+
+    async def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.close()
+        for task in list(self._connections):
+            task.cancel()
+        if self._connections:
+            await asyncio.gather(*self._connections, return_exceptions=True)
+        await self._server.wait_closed()
+        self._server = None
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        try:
+            await self._serve(reader, writer)
+        except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError, h11.ProtocolError):
+            pass
+        finally:
+            self._connections.discard(task)
+            writer.close()
+            with contextlib.suppress(ConnectionError, ssl.SSLError, asyncio.CancelledError):
+                await writer.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connection = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_BODY)
+        while True:
+            request = await self._read_request(connection, reader)
+            if request is None:
+                return
+            response = await self._handler(request)
+            headers: list[tuple[bytes, bytes]] = [
+                (b"Server", self._server_name),
+                (b"Content-Type", response.content_type.encode("ascii")),
+                (b"Content-Length", str(len(response.body)).encode("ascii")),
+            ]
+            headers += [
+                (k.encode("ascii"), v.encode("latin-1")) for k, v in response.headers.items()
+            ]
+            data = connection.send(h11.Response(status_code=response.status, headers=headers))
+            data = (data or b"") + (connection.send(h11.Data(data=response.body)) or b"")
+            writer.write(data + (connection.send(h11.EndOfMessage()) or b""))
+            await writer.drain()
+            if connection.our_state is h11.MUST_CLOSE or connection.their_state is h11.MUST_CLOSE:
+                return
+            connection.start_next_cycle()
+
+    async def _read_request(
+        self, connection: h11.Connection, reader: asyncio.StreamReader
+    ) -> Request | None:
+        head: h11.Request | None = None
+        body = bytearray()
+        while True:
+            event = connection.next_event()
+            if event is h11.NEED_DATA:
+                connection.receive_data(await reader.read(READ_SIZE))
+            elif isinstance(event, h11.Request):
+                head = event
+            elif isinstance(event, h11.Data):
+                body += event.data
+                if len(body) > MAX_BODY:
+                    return None
+            elif isinstance(event, h11.EndOfMessage) and head is not None:
+                target = urlsplit(head.target.decode("ascii", "replace"))
+                return Request(
+                    method=head.method.decode("ascii", "replace").upper(),
+                    path=target.path,
+                    query=dict(parse_qsl(target.query, keep_blank_values=True)),
+                    headers={
+                        k.decode("latin-1").lower(): v.decode("latin-1") for k, v in head.headers
+                    },
+                    body=bytes(body),
+                )
+            else:
+                return None
