@@ -1,0 +1,175 @@
+"""The XProtect backend against the simulated 2025 R1 gateway over loopback."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.backends.milestone.xprotect import (
+    PASSWORD,
+    connected,
+    run,
+    serving,
+    simulator,
+    until,
+)
+from viewer.core.certificates import PinnedCertificate
+from viewer.core.errors import (
+    AuthenticationError,
+    CertificateChangedError,
+    NotFoundError,
+    NotSupportedError,
+    UnknownCertificateError,
+    UnreachableError,
+)
+from viewer.core.models import CameraGroup, Quality
+from viewer.demo.certificate import self_signed
+
+
+def names(group: CameraGroup) -> list[str]:
+    return [camera.name for camera in group.cameras]
+
+
+def child(group: CameraGroup, name: str) -> CameraGroup:
+    (found,) = [inner for inner in group.groups if inner.name == name]
+    return found
+
+
+def test_login_reads_the_release_and_offers_no_live_video_yet():
+    async def scenario():
+        async with serving(simulator()) as server, connected(server) as backend:
+            assert str(backend.version) == "25.1.1804.0"
+            assert backend.version is not None and backend.version.release == "2025 R1"
+            assert backend.capabilities.live is False
+            with pytest.raises(NotSupportedError, match="WebRTC"):
+                await backend.live("any", Quality.MAIN)
+            assert server.counters.grants == {"password": 1}
+
+    run(scenario)
+
+
+def test_a_wrong_password_is_refused_in_the_servers_words_without_the_password():
+    async def scenario():
+        async with serving(simulator()) as server:
+            with pytest.raises(AuthenticationError) as caught:
+                async with connected(server, password="wrong-Passw0rd"):
+                    pass
+            assert "invalid_username_or_password" in str(caught.value)
+            assert "wrong-Passw0rd" not in str(caught.value)
+            assert PASSWORD not in str(caught.value)
+
+    run(scenario)
+
+
+def test_a_short_token_is_renewed_by_password_when_there_is_no_refresh_token():
+    async def scenario():
+        async with serving(simulator(token_lifetime=2)) as server, connected(server) as backend:
+            await until(lambda: server.counters.grants.get("password", 0) >= 3)
+            await backend.camera_tree()
+            assert "refresh_token" not in server.counters.grants
+            assert [r for r in server.counters.requests if r.endswith(" 401")] == []
+
+    run(scenario)
+
+
+def test_a_vms_client_renews_with_its_refresh_token():
+    async def scenario():
+        server = simulator(token_lifetime=2)
+        async with serving(server), connected(server, client_id="VmsClient") as backend:
+            await until(lambda: server.counters.grants.get("refresh_token", 0) >= 2)
+            assert server.counters.grants["password"] == 1
+            assert [r for r in server.counters.requests if r.endswith(" 401")] == []
+            tree = await backend.camera_tree()
+            assert len(tree.all_cameras()) == 20
+
+    run(scenario)
+
+
+def test_tokens_voided_by_the_server_are_replaced_by_a_new_login():
+    async def scenario():
+        async with serving(simulator()) as server, connected(server) as backend:
+            server.expire_tokens()
+            tree = await backend.camera_tree()
+            assert len(tree.all_cameras()) == 20
+            assert server.counters.grants["password"] == 2
+
+    run(scenario)
+
+
+def test_the_tree_is_nested_as_the_site_arranges_it_and_fetched_in_pages():
+    async def scenario():
+        async with serving(simulator()) as server, connected(server, page_size=2) as backend:
+            tree = await backend.camera_tree()
+        assert [group.name for group in tree.groups] == [
+            "Entrances",
+            "Outdoor",
+            "Building",
+            "Real sites' habits",
+        ]
+        entrances, outdoor = tree.groups[0], tree.groups[1]
+        assert names(entrances) == ["Main entrance", "Staff entrance", "Main gate"]
+        assert names(child(entrances, "Visitors")) == ["Reception lobby", "Visitor parking"]
+        assert "Main entrance" in names(outdoor)
+        perimeter = child(child(outdoor, "Car parks"), "Perimeter")
+        assert names(perimeter) == ["Perimeter east", "Perimeter west"]
+        assert len(tree.all_cameras()) == 20
+        assert tree.cameras == ()
+        for camera in tree.all_cameras():
+            assert [s.quality for s in camera.streams] == [Quality.MAIN, Quality.SUB]
+        assert {c.name for c in tree.all_cameras() if c.ptz} == {"Main gate", "Harbour gate"}
+        pages = [
+            r for r in server.counters.requests if r.lower().startswith("get /api/rest/v1/cameras?")
+        ]
+        assert [r.split("?", 1)[1] for r in pages] == [f"page={n}&size=2 200" for n in range(11)]
+
+    run(scenario)
+
+
+def test_a_disabled_camera_is_hidden_even_when_the_server_lists_it():
+    async def scenario():
+        server = simulator()
+        server.hide_disabled = False
+        async with serving(server), connected(server, page_size=3) as backend:
+            tree = await backend.camera_tree()
+        perimeter = child(child(child(tree, "Outdoor"), "Car parks"), "Perimeter")
+        assert names(perimeter) == ["Perimeter east", "Perimeter west"]
+        assert "Old gatehouse" not in {camera.name for camera in tree.all_cameras()}
+
+    run(scenario)
+
+
+def test_an_unknown_resource_is_not_found_in_the_servers_words():
+    async def scenario():
+        async with serving(simulator()) as server, connected(server) as backend:
+            with pytest.raises(NotFoundError, match="Unknown resource: recordings"):
+                await backend._get("/api/rest/v1/recordings")
+
+    run(scenario)
+
+
+def test_a_gateway_answering_503_html_is_unreachable_with_its_words():
+    async def scenario():
+        async with serving(simulator()) as server, connected(server) as backend:
+            server.gateway_down = True
+            with pytest.raises(UnreachableError, match=r"HTTP 503.*Service Unavailable"):
+                await backend.camera_tree()
+
+    run(scenario)
+
+
+def test_a_self_signed_gateway_is_refused_unless_its_certificate_is_pinned():
+    async def scenario():
+        async with serving(simulator()) as server:
+            with pytest.raises(UnknownCertificateError) as unknown:
+                async with connected(server, certificate=None):
+                    pass
+            assert unknown.value.fingerprint == server.certificate.fingerprint
+            assert server.counters.grants == {}
+            other = PinnedCertificate.from_pem(self_signed().pem.decode("ascii"))
+            with pytest.raises(CertificateChangedError) as changed:
+                async with connected(server, certificate=other):
+                    pass
+            assert changed.value.presented == server.certificate.fingerprint
+            async with connected(server) as backend:
+                assert backend.version is not None
+
+    run(scenario)

@@ -1,0 +1,392 @@
+"""An XProtect site: OAuth2 login through its IDP, and its camera tree from the Config API.
+
+The IDP's token lasts an hour on real servers and the API has no keep-alive, so a
+background task renews it 60 s before it runs out (half-way for tokens shorter than two
+minutes): with the refresh token where the server gives one (client ``VmsClient``), else
+with a new password grant, which is all ``GrantValidatorClient`` allows. A request that
+still meets a 401 logs in again once and retries, because a server restart voids tokens.
+
+The tree is walked group by group, pages of ``page_size`` at a time, a few requests at
+once: a site of thousands of cameras loads without one huge answer, and the walk never
+holds the event loop. A camera in several groups appears in each. The password stays in
+this object's memory only, and every secret is registered so that no log shows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+import httpx
+
+from viewer.backends.base import Backend, Capabilities
+from viewer.backends.milestone import parse
+from viewer.core.certificates import PinnedCertificate, fingerprint
+from viewer.core.errors import (
+    AuthenticationError,
+    CertificateChangedError,
+    CertificateError,
+    MalformedResponseError,
+    NotSupportedError,
+    UnknownCertificateError,
+    UnreachableError,
+    VigilError,
+)
+from viewer.core.models import Camera, CameraGroup, Quality, Site
+from viewer.core.redact import known_secrets, mask_url, redact_text
+from viewer.core.streams import StreamDescription
+
+CONFIG = "/api/rest/v1"
+IDP_PATH = "/API/IDP/connect/token"
+RENEW_BEFORE = 60.0
+RENEW_RETRY = 5.0
+PAGE_SIZE = 100
+CONCURRENT_REQUESTS = 8
+MAX_DEPTH = 32
+MAX_PAGES = 10_000
+TIMEOUT = 15.0
+T = TypeVar("T")
+
+
+class MilestoneBackend(Backend):
+    def __init__(
+        self,
+        site: Site,
+        url: str,
+        user: str,
+        password: str,
+        *,
+        certificate: PinnedCertificate | None = None,
+        client_id: str = "GrantValidatorClient",
+        page_size: int = PAGE_SIZE,
+        timeout: float = TIMEOUT,
+    ) -> None:
+        self.site = site
+        self.capabilities = Capabilities(live=False)
+        self.version: parse.ServerVersion | None = None
+        self._url = url.rstrip("/")
+        self._user, self._password = user, password
+        self._certificate = certificate
+        self._client_id = client_id
+        self._page_size = page_size
+        self._timeout = timeout
+        self._client: httpx.AsyncClient | None = None
+        self._token: parse.Token | None = None
+        self._expires_at = 0.0
+        self._renewal: asyncio.Task[None] | None = None
+        self._login_lock = asyncio.Lock()
+        self._requests = asyncio.Semaphore(CONCURRENT_REQUESTS)
+        self._password_known = False
+        self.renewal_error: VigilError | None = None
+        """Why the last background renewal failed; the next request logs in again."""
+
+    # -- session -----------------------------------------------------------------------
+
+    async def open(self) -> None:
+        if not self._password_known:
+            known_secrets.add(self._password)
+            self._password_known = True
+        verify: ssl.SSLContext | bool = True
+        if self._certificate is not None:
+            verify = _pinned_context(self._certificate)
+        self._client = httpx.AsyncClient(
+            base_url=self._url, verify=verify, timeout=self._timeout, follow_redirects=False
+        )
+        try:
+            await self._login(use_refresh=False)
+            self.version = parse.version(await self._get(f"{CONFIG}/sites"))
+        except BaseException:
+            await self.close()
+            raise
+        self._renewal = asyncio.create_task(self._renew_forever(), name="milestone token")
+
+    async def close(self) -> None:
+        if self._renewal is not None:
+            self._renewal.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._renewal
+            self._renewal = None
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        self._forget_token()
+        if self._password_known:
+            known_secrets.discard(self._password)
+            self._password_known = False
+
+    async def live(self, camera_id: str, quality: Quality) -> StreamDescription:
+        raise NotSupportedError("Milestone live video (WebRTC) is not built yet")
+
+    async def _renew_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            assert self._token is not None
+            lifetime = self._token.expires_in
+            lead = RENEW_BEFORE if lifetime > 2 * RENEW_BEFORE else lifetime / 2
+            await asyncio.sleep(max(0.0, self._expires_at - lead - loop.time()))
+            try:
+                await self._login(use_refresh=True)
+                self.renewal_error = None
+            except VigilError as error:
+                self.renewal_error = error
+                await asyncio.sleep(min(RENEW_RETRY, max(0.1, lead / 2)))
+
+    async def _login(self, *, use_refresh: bool) -> None:
+        """A new token: by the refresh token when there is one, else (or if it is refused)
+        by the password."""
+        async with self._login_lock:
+            refresh = self._token.refresh_token if self._token else None
+            if use_refresh and refresh:
+                try:
+                    await self._grant({"grant_type": "refresh_token", "refresh_token": refresh})
+                    return
+                except AuthenticationError:
+                    pass
+            await self._grant(
+                {"grant_type": "password", "username": self._user, "password": self._password}
+            )
+
+    async def _grant(self, form: dict[str, str]) -> None:
+        client = self._session()
+        started = asyncio.get_running_loop().time()
+        response = await self._send(
+            client.post(IDP_PATH, data={**form, "client_id": self._client_id})
+        )
+        if response.status_code != 200:
+            raise parse.oauth_error(response.status_code, response.content)
+        token = parse.token(response.content)
+        self._forget_token()
+        self._token = token
+        self._expires_at = started + token.expires_in
+        known_secrets.add(token.access_token)
+        if token.refresh_token:
+            known_secrets.add(token.refresh_token)
+
+    def _forget_token(self) -> None:
+        if self._token is not None:
+            known_secrets.discard(self._token.access_token)
+            if self._token.refresh_token:
+                known_secrets.discard(self._token.refresh_token)
+            self._token = None
+
+    # -- requests ----------------------------------------------------------------------
+
+    def _session(self) -> httpx.AsyncClient:
+        if self._client is None:
+            raise UnreachableError(f"{self.site.name} is not connected")
+        return self._client
+
+    async def _get(self, path: str, params: dict[str, int] | None = None) -> bytes:
+        """A Config API answer's body; a 401 logs in again once, as after a server restart."""
+        client = self._session()
+        for attempt in range(2):
+            token = self._token
+            if token is None:
+                await self._login(use_refresh=False)
+                continue
+            headers = {"Authorization": f"Bearer {token.access_token}"}
+            async with self._requests:
+                response = await self._send(client.get(path, params=params, headers=headers))
+            if response.status_code == 401 and attempt == 0:
+                async with self._login_lock:
+                    stale = self._token is token
+                if stale:
+                    await self._login(use_refresh=False)
+                continue
+            if response.status_code != 200:
+                raise parse.http_error(
+                    response.status_code, response.content, _retry_after(response)
+                )
+            return response.content
+        raise AuthenticationError(f"{self.site.name} refused the renewed login")
+
+    async def _send(self, request: Awaitable[httpx.Response]) -> httpx.Response:
+        try:
+            return await request
+        except httpx.HTTPError as error:
+            raise await self._failure(error) from None
+
+    async def _failure(self, error: httpx.HTTPError) -> VigilError:
+        where = mask_url(self._url)
+        if _certificate_refused(error):
+            return await self._certificate_error()
+        if isinstance(error, httpx.TimeoutException):
+            return UnreachableError(f"{where} did not answer in time")
+        return UnreachableError(redact_text(f"cannot reach {where}: {error}"))
+
+    async def _certificate_error(self) -> VigilError:
+        try:
+            async with asyncio.timeout(self._timeout):
+                presented = await _presented_fingerprint(self._url)
+        except (OSError, ValueError, TimeoutError):
+            return CertificateError(f"{mask_url(self._url)}: the certificate cannot be checked")
+        if self._certificate is None:
+            return UnknownCertificateError(
+                f"nobody vouches for the certificate of {mask_url(self._url)}", presented, "url"
+            )
+        if presented != self._certificate.fingerprint:
+            return CertificateChangedError(
+                f"{mask_url(self._url)} presents another certificate than the trusted one",
+                self._certificate.fingerprint,
+                presented,
+            )
+        return CertificateError(f"{mask_url(self._url)}: the trusted certificate was refused")
+
+    # -- the camera tree ---------------------------------------------------------------
+
+    async def camera_tree(self) -> CameraGroup:
+        """Groups walked concurrently in one task group, so that the first failure stops
+        every request still under way and is raised as itself."""
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                walk = _TreeWalk(self, tasks)
+                tree = tasks.create_task(walk.root())
+        except BaseExceptionGroup as failures:
+            raise _first(failures) from None
+        return tree.result()
+
+    async def _streams(self, camera: Camera) -> Camera:
+        body = await self._get(f"{CONFIG}/cameras/{camera.ref.camera_id}/streams")
+        return Camera(
+            camera.ref,
+            camera.name,
+            parse.stream_infos(parse.streams(body)),
+            camera.status,
+            camera.ptz,
+        )
+
+    def _camera_page(self, body: bytes) -> tuple[tuple[Camera, ...], int]:
+        page = parse.cameras(body, self.site.id)
+        return page.cameras, page.count
+
+    async def _pages(self, path: str, read: Callable[[bytes], tuple[Sequence[T], int]]) -> list[T]:
+        """Every item of a paged list: ``page`` from 0, no total, a short page is the last.
+
+        ``read`` gives a page's items and how many the server sent, hidden ones included.
+        """
+        items: list[T] = []
+        for page in range(MAX_PAGES):
+            chunk, count = read(await self._get(path, {"page": page, "size": self._page_size}))
+            items += chunk
+            if count < self._page_size:
+                return items
+            if count > self._page_size:
+                raise MalformedResponseError(
+                    f"the server sent {count} items for a page of {self._page_size}", "array"
+                )
+        raise MalformedResponseError(f"more than {MAX_PAGES} pages", "array")
+
+
+def _group_page(body: bytes) -> tuple[tuple[parse.Group, ...], int]:
+    found = parse.groups(body)
+    return found, len(found)
+
+
+class _TreeWalk:
+    """One walk of the tree; a camera's streams are asked for once however many groups
+    hold it."""
+
+    def __init__(self, backend: MilestoneBackend, tasks: asyncio.TaskGroup) -> None:
+        self._backend, self._tasks = backend, tasks
+        self._cameras: dict[str, asyncio.Task[Camera]] = {}
+
+    async def root(self) -> CameraGroup:
+        backend = self._backend
+        top = self._tasks.create_task(backend._pages(f"{CONFIG}/cameraGroups", _group_page))
+        everything = self._tasks.create_task(
+            backend._pages(f"{CONFIG}/cameras", backend._camera_page)
+        )
+        groups = [self._tasks.create_task(self._group(g, 0, frozenset())) for g in await top]
+        done = [await group for group in groups]
+        grouped = {camera.ref for group in done for camera in group.all_cameras()}
+        loose = [self._camera(c) for c in await everything if c.ref not in grouped]
+        cameras = tuple([await camera for camera in loose])
+        return CameraGroup(backend.site.id, backend.site.name, cameras, tuple(done))
+
+    async def _group(self, group: parse.Group, depth: int, above: frozenset[str]) -> CameraGroup:
+        if depth >= MAX_DEPTH or group.id in above:
+            raise MalformedResponseError("the camera groups nest in a loop", "cameraGroups")
+        backend, path = self._backend, f"{CONFIG}/cameraGroups/{group.id}"
+        children = self._tasks.create_task(backend._pages(f"{path}/cameraGroups", _group_page))
+        members = self._tasks.create_task(backend._pages(f"{path}/cameras", backend._camera_page))
+        inner = [
+            self._tasks.create_task(self._group(child, depth + 1, above | {group.id}))
+            for child in await children
+        ]
+        cameras = [self._camera(camera) for camera in await members]
+        return CameraGroup(
+            group.id,
+            group.name,
+            tuple([await camera for camera in cameras]),
+            tuple([await child for child in inner]),
+        )
+
+    def _camera(self, camera: Camera) -> asyncio.Task[Camera]:
+        camera_id = camera.ref.camera_id
+        if camera_id not in self._cameras:
+            self._cameras[camera_id] = self._tasks.create_task(self._backend._streams(camera))
+        return self._cameras[camera_id]
+
+
+def _first(failures: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The first of a task group's failures, preferring ours to a cancellation."""
+    leaves: list[BaseException] = []
+    pending: list[BaseException] = [failures]
+    while pending:
+        failure = pending.pop(0)
+        if isinstance(failure, BaseExceptionGroup):
+            pending[:0] = failure.exceptions
+        else:
+            leaves.append(failure)
+    for leaf in leaves:
+        if isinstance(leaf, VigilError):
+            return leaf
+    return leaves[0] if leaves else failures
+
+
+def _pinned_context(pin: PinnedCertificate) -> ssl.SSLContext:
+    """The pinned certificate as the only anchor, names unchecked: the same trust as the
+    media layer's ``pinned_context``, which backends may not import."""
+    context = ssl.create_default_context(cadata=pin.pem)
+    context.check_hostname = False
+    context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+    return context
+
+
+def _certificate_refused(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "CERTIFICATE_VERIFY_FAILED" in str(error)
+
+
+async def _presented_fingerprint(url: str) -> str:
+    """The SHA-256 fingerprint of what the server presents, taken without judging it."""
+    parsed = httpx.URL(url)
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    _, writer = await asyncio.open_connection(
+        parsed.host, parsed.port or 443, ssl=context, server_hostname=parsed.host or None
+    )
+    try:
+        der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError, ssl.SSLError):
+            await writer.wait_closed()
+    if not der:
+        raise ValueError("no certificate")
+    return fingerprint(der)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    if value.isascii() and value.isdigit() and len(value) <= 6:
+        return float(value)
+    return None
