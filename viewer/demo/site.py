@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from viewer.demo.footage import ALL_CAMERAS, DemoCamera, FootageLibrary
+from viewer.demo.milestone.gateway import MilestoneSimulator
 from viewer.demo.rtsp_auth import RtspAuth
 from viewer.demo.rtsp_server import RtspServer
 
@@ -37,6 +38,12 @@ class DemoSite:
             tls_port=port_base + 1 if port_base else 0,
             auth=auth,
         )
+        self.milestone = MilestoneSimulator(
+            user=DEMO_AUTH.user,
+            password=DEMO_AUTH.password,
+            host=host,
+            port=port_base + 2 if port_base else 0,
+        )
         self.preparing: threading.Thread | None = None
 
     async def start(self) -> None:
@@ -48,6 +55,7 @@ class DemoSite:
         gives up first, it finds the stream ready when it tries again).
         """
         await self.rtsp.start()
+        await self.milestone.start()
         self.preparing = threading.Thread(
             target=self.library.prepare,
             args=([camera.id for camera in ALL_CAMERAS],),
@@ -58,6 +66,7 @@ class DemoSite:
 
     async def stop(self) -> None:
         self.library.close()
+        await self.milestone.stop()
         await self.rtsp.stop()
 
     def describe(self) -> list[dict[str, Any]]:
@@ -98,6 +107,16 @@ class DemoSite:
                 "user": user,
                 "password": password,
                 "sha256": certificate.fingerprint if certificate else None,
+            }
+        )
+        entries.append(
+            {
+                "kind": "milestone",
+                "name": "Demo Milestone XProtect 2025 R1 (simulated, self-signed certificate)",
+                "url": self.milestone.url,
+                "user": self.milestone.user,
+                "password": self.milestone.password,
+                "sha256": self.milestone.certificate.fingerprint,
             }
         )
         return entries
