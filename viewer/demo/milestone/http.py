@@ -57,7 +57,7 @@ class HttpServer:
         self._host, self._port, self._tls = host, port, tls
         self._server_name = server_name.encode("ascii")
         self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.Task[None]] = set()
+        self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
 
     @property
     def port(self) -> int:
@@ -73,8 +73,10 @@ class HttpServer:
         if self._server is None:
             return
         self._server.close()
-        for task in list(self._connections):
-            task.cancel()
+        # Aborted, not cancelled: a cancelled handler makes asyncio log an error, and a
+        # TLS close waits 30 s for a keep-alive client that is not reading (pitfalls.md).
+        for writer in list(self._connections.values()):
+            writer.transport.abort()
         if self._connections:
             await asyncio.gather(*self._connections, return_exceptions=True)
         await self._server.wait_closed()
@@ -83,15 +85,15 @@ class HttpServer:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._connections.add(task)
+        self._connections[task] = writer
         try:
             await self._serve(reader, writer)
         except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError, h11.ProtocolError):
             pass
         finally:
-            self._connections.discard(task)
+            del self._connections[task]
             writer.close()
-            with contextlib.suppress(ConnectionError, ssl.SSLError, asyncio.CancelledError):
+            with contextlib.suppress(ConnectionError, ssl.SSLError, TimeoutError):
                 await writer.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import ssl
 from collections.abc import AsyncIterator
 
@@ -130,4 +131,17 @@ def test_cameras_are_paged_without_a_total_and_disabled_ones_hidden_unless_asked
             assert [len(page) for page in pages] == [8, 8, 4]
             assert [i for page in pages for i in page] == [camera["id"] for camera in everything]
 
+    run(scenario)
+
+
+def test_stopping_with_an_idle_keep_alive_client_logs_no_error(caplog):
+    async def scenario():
+        server = simulator()
+        await server.start()
+        async with client(server) as http:
+            assert (await http.get("/api/rest/v1/sites")).status_code == 401
+            await server.stop()
+        assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+    caplog.set_level(logging.WARNING, logger="asyncio")
     run(scenario)
