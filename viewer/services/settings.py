@@ -41,9 +41,31 @@ class Layout:
     selected: int = 0
 
 
+# Site kinds this version connects to (besides the operator's own RTSP cameras).
+SITE_KINDS = ("milestone",)
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """A VMS site the operator added: what it takes to connect again, never a password
+    (that is in the keyring under the site's id)."""
+
+    id: str
+    kind: str
+    name: str
+    url: str
+    user: str | None = None
+    certificate: PinnedCertificate | None = None
+    """The gateway's own certificate, trusted by the operator (most are self-signed)."""
+
+
 @dataclass
 class Settings:
     cameras: list[RtspCamera] = field(default_factory=list)
+    sites: list[SiteConfig] = field(default_factory=list)
+    unknown_sites: list[dict[str, Any]] = field(default_factory=list)
+    """Sites of kinds this version does not know (saved by a newer Vigil): written back
+    as they were, so opening the file with an older version loses nothing."""
     layout: Layout | None = None
     """``None`` until the operator has had a layout: the app then picks a first one."""
     window_geometry: str | None = None
@@ -131,7 +153,9 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
                     }
                     for c in settings.cameras
                 ],
-            }
+            },
+            *(_site_to_json(site) for site in settings.sites),
+            *settings.unknown_sites,
         ],
         "window": {"geometry": settings.window_geometry, "state": settings.window_state},
         "video": {"hidden_grace_seconds": settings.hidden_grace},
@@ -198,6 +222,10 @@ def settings_from_json(data: object) -> Settings:
         if site.get("kind") == "rtsp":
             cameras = _list(site.get("cameras", []), "cameras")
             settings.cameras = [_camera_from_json(_object(c, "a camera")) for c in cameras]
+        elif site.get("kind") in SITE_KINDS:
+            settings.sites.append(_site_from_json(site))
+        else:
+            settings.unknown_sites.append(site)
     window = _object(top.get("window") or {}, "window")
     settings.window_geometry = _optional_text(window.get("geometry"), "window geometry")
     settings.window_state = _optional_text(window.get("state"), "window state")
@@ -227,6 +255,28 @@ def _certificate_to_json(certificate: PinnedCertificate | None) -> dict[str, Any
     if certificate is None:
         return {}
     return {"certificate": {"sha256": certificate.fingerprint, "pem": certificate.pem}}
+
+
+def _site_to_json(site: SiteConfig) -> dict[str, Any]:
+    return {
+        "id": site.id,
+        "kind": site.kind,
+        "name": site.name,
+        "url": without_password(site.url),
+        "user": site.user,
+        **_certificate_to_json(site.certificate),
+    }
+
+
+def _site_from_json(data: dict[str, Any]) -> SiteConfig:
+    return SiteConfig(
+        id=_text(data.get("id"), "site id"),
+        kind=_text(data.get("kind"), "site kind"),
+        name=_text(data.get("name"), "site name"),
+        url=_text(data.get("url"), "site address"),
+        user=_optional_text(data.get("user"), "site user"),
+        certificate=_certificate_from_json(data.get("certificate")),
+    )
 
 
 def _certificate_from_json(value: object) -> PinnedCertificate | None:

@@ -22,6 +22,7 @@ from viewer.services.settings import (
     Layout,
     Settings,
     SettingsStore,
+    SiteConfig,
     settings_from_json,
     without_password,
 )
@@ -35,6 +36,10 @@ def sample_settings() -> Settings:
         ),
         window_geometry="AdnQywADAAA=",
         window_state="AAAA/wAAAAD9",
+        sites=[
+            SiteConfig("hq", "milestone", "Headquarters", "https://vms.example:8443", "operator")
+        ],
+        hidden_grace=12.5,
     )
 
 
@@ -42,6 +47,26 @@ def test_what_is_saved_comes_back(tmp_path):
     store = SettingsStore(tmp_path / "settings.json")
     store.save(sample_settings())
     assert store.load() == sample_settings()
+
+
+def test_a_site_of_a_kind_this_version_does_not_know_is_kept_as_it_was(tmp_path):
+    # Saved by a newer Vigil: an older one must not drop it when it saves.
+    unknown = {"id": "cloud", "kind": "videoloft", "name": "Shops", "region": "eu", "n": [1]}
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"version": 1, "sites": [unknown]}))
+    store = SettingsStore(path)
+    loaded = store.load()
+    assert loaded.sites == []
+    store.save(loaded)
+    assert unknown in json.loads(path.read_text())["sites"]
+
+
+def test_a_site_address_never_keeps_a_password(tmp_path):
+    store = SettingsStore(tmp_path / "settings.json")
+    site = SiteConfig("hq", "milestone", "HQ", "https://operator:Quarry-77@vms.example/")
+    store.save(Settings(sites=[site]))
+    assert "Quarry-77" not in store.path.read_text()
+    assert store.load().sites[0].url == "https://operator@vms.example/"
 
 
 def test_no_file_means_defaults(tmp_path):
@@ -185,6 +210,13 @@ shaped = st.fixed_dictionaries(
     optional={
         "sites": st.lists(
             st.fixed_dictionaries({"kind": st.just("rtsp")}, optional={"cameras": json_values})
+            | st.fixed_dictionaries(
+                {"kind": st.sampled_from(["milestone", "videoloft"])},
+                optional={
+                    key: json_values | st.text(max_size=8)
+                    for key in ("id", "name", "url", "user", "certificate")
+                },
+            )
             | json_values,
             max_size=3,
         ),
