@@ -29,6 +29,7 @@ from viewer.core.errors import (
     AuthenticationError,
     CertificateChangedError,
     CertificateError,
+    InvalidInputError,
     MalformedResponseError,
     NotSupportedError,
     UnknownCertificateError,
@@ -91,9 +92,15 @@ class MilestoneBackend(Backend):
             self._password_known = True
         verify: ssl.SSLContext | bool = True
         if self._certificate is not None:
-            verify = _pinned_context(self._certificate)
+            try:
+                verify = _pinned_context(self._certificate)
+            except ssl.SSLError:
+                raise CertificateError("the trusted certificate cannot be read") from None
         self._client = httpx.AsyncClient(
-            base_url=self._url, verify=verify, timeout=self._timeout, follow_redirects=False
+            base_url=_base_url(self._url),
+            verify=verify,
+            timeout=self._timeout,
+            follow_redirects=False,
         )
         try:
             await self._login(use_refresh=False)
@@ -345,6 +352,19 @@ def _first(failures: BaseExceptionGroup[BaseException]) -> BaseException:
         if isinstance(leaf, VigilError):
             return leaf
     return leaves[0] if leaves else failures
+
+
+def _base_url(url: str) -> httpx.URL:
+    """The server's address as the operator typed it, if it can be one."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        parsed = None
+    if parsed is None or parsed.scheme not in ("https", "http") or not parsed.host:
+        raise InvalidInputError(
+            f"{mask_url(url)!r} is no server address; write it as https://host", "url"
+        )
+    return parsed
 
 
 def _pinned_context(pin: PinnedCertificate) -> ssl.SSLContext:

@@ -139,6 +139,11 @@ class MilestoneSimulator:
         """Every access token issued so far stops working now, as after an IDP restart."""
         self._tokens.clear()
 
+    def revoke_refresh_tokens(self) -> None:
+        """Every refresh token issued so far is refused, as after an administrator revokes
+        the user's grants."""
+        self._refresh_tokens.clear()
+
     async def _handle(self, request: Request) -> Response:
         response = self._answer(request)
         self.counters.requests.append(

@@ -6,16 +6,20 @@ import pytest
 
 from tests.integration.backends.milestone.xprotect import (
     PASSWORD,
+    SITE,
+    USER,
     connected,
     run,
     serving,
     simulator,
     until,
 )
+from viewer.backends.milestone.backend import MilestoneBackend
 from viewer.core.certificates import PinnedCertificate
 from viewer.core.errors import (
     AuthenticationError,
     CertificateChangedError,
+    InvalidInputError,
     NotFoundError,
     NotSupportedError,
     UnknownCertificateError,
@@ -171,5 +175,42 @@ def test_a_self_signed_gateway_is_refused_unless_its_certificate_is_pinned():
             assert changed.value.presented == server.certificate.fingerprint
             async with connected(server) as backend:
                 assert backend.version is not None
+
+    run(scenario)
+
+
+def test_a_refused_refresh_token_falls_back_to_the_password():
+    async def scenario():
+        server = simulator(token_lifetime=2)
+        async with serving(server), connected(server, client_id="VmsClient") as backend:
+            server.revoke_refresh_tokens()
+            await until(lambda: server.counters.grants["password"] >= 2)
+            assert server.counters.grants["refresh_token"] >= 1
+            assert len((await backend.camera_tree()).all_cameras()) == 20
+
+    run(scenario)
+
+
+def test_renewal_rides_out_a_gateway_that_is_down_for_a_while():
+    async def scenario():
+        async with serving(simulator(token_lifetime=2)) as server, connected(server) as backend:
+            server.gateway_down = True
+            await until(lambda: backend.renewal_error is not None)
+            assert isinstance(backend.renewal_error, UnreachableError)
+            assert "Service Unavailable" in str(backend.renewal_error)
+            server.gateway_down = False
+            await until(lambda: backend.renewal_error is None)
+            assert len((await backend.camera_tree()).all_cameras()) == 20
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("url", ["", "gateway.example", "ftp://127.0.0.1", "https://"])
+def test_an_address_that_is_no_server_is_the_operators_to_fix(url):
+    async def scenario():
+        backend = MilestoneBackend(SITE, url, USER, PASSWORD)
+        with pytest.raises(InvalidInputError) as caught:
+            await backend.open()
+        assert caught.value.field == "url"
 
     run(scenario)
