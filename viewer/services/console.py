@@ -19,6 +19,7 @@ from viewer.services.local_cameras import LocalCameras
 from viewer.services.players import PlayerFactory, PlayerHub
 from viewer.services.secrets import SecretStore
 from viewer.services.settings import Layout, Settings, SettingsStore
+from viewer.services.sites import Sites
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +45,11 @@ class Console:
         self.directory = Directory()
         self.hub = PlayerHub(player_factory) if player_factory else PlayerHub()
         self.local_cameras = LocalCameras(self.settings, self.store, self.secrets, self.directory)
+        self.sites = Sites(self.settings, self.store, self.secrets, self.directory)
 
     async def start(self) -> None:
         await self.local_cameras.start()
+        await self.sites.start()
 
     async def add_site(self, backend: Backend) -> None:
         await self.directory.add(SiteSession(backend))

@@ -155,6 +155,12 @@ class Directory:
         await session.open(self.changed)
         self.changed()
 
+    async def remove(self, site_id: str) -> None:
+        session = self._sessions.pop(site_id, None)
+        if session is not None:
+            await session.close()
+            self.changed()
+
     async def refresh(self, site_id: str) -> None:
         session = self._sessions.get(site_id)
         if session is not None:

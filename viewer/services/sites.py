@@ -1,0 +1,119 @@
+"""The operator's VMS sites: kept in the settings, their passwords in the keyring, and
+one factory that turns a site's kind into the backend that talks to it.
+
+A site is added by its address, user and password. A gateway whose certificate no
+authority vouches for (as real XProtect gateways usually have) is added only once the
+operator trusts its fingerprint, which is then pinned; the password goes to the
+keyring under the site's id, never to the settings. At start-up every saved site is
+connected again, all at once, each retrying on its own if its server is down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Mapping
+from urllib.parse import urlsplit
+
+from viewer.backends.base import Backend
+from viewer.backends.milestone.backend import MilestoneBackend
+from viewer.core.errors import InvalidInputError, NotSupportedError
+from viewer.core.models import Site
+from viewer.services.directory import Directory, SiteSession
+from viewer.services.pinning import certificate_to_pin
+from viewer.services.secrets import SecretStore
+from viewer.services.settings import Settings, SettingsStore, SiteConfig
+
+BackendFactory = Callable[[SiteConfig, str | None], Backend]
+
+
+def _milestone(config: SiteConfig, password: str | None) -> Backend:
+    site = Site(id=config.id, name=config.name, kind=config.kind)
+    return MilestoneBackend(
+        site, config.url, config.user or "", password or "", certificate=config.certificate
+    )
+
+
+FACTORIES: Mapping[str, BackendFactory] = {"milestone": _milestone}
+"""One entry for each of the settings' SITE_KINDS."""
+
+
+def backend_for(config: SiteConfig, password: str | None) -> Backend:
+    factory = FACTORIES.get(config.kind)
+    if factory is None:
+        raise NotSupportedError(f"Vigil cannot connect to sites of kind {config.kind!r}")
+    return factory(config, password)
+
+
+def secret_key(site_id: str) -> str:
+    return f"sites/{site_id}"
+
+
+class Sites:
+    def __init__(
+        self,
+        settings: Settings,
+        store: SettingsStore,
+        secrets: SecretStore,
+        directory: Directory,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._secrets = secrets
+        self._directory = directory
+
+    async def start(self) -> None:
+        """Connect every saved site; returns once each has made its first attempt."""
+        sites = self._settings.sites
+        await self._secrets.load([secret_key(site.id) for site in sites])
+        await asyncio.gather(*(self._connect(site) for site in sites))
+
+    async def add(
+        self,
+        kind: str,
+        name: str,
+        url: str,
+        user: str,
+        password: str,
+        *,
+        trusted_fingerprint: str | None = None,
+    ) -> SiteConfig:
+        """Validate, save and connect a site.
+
+        Raises InvalidInputError naming the form field ("url", "kind") when the address
+        or kind is unusable, and UnknownCertificateError (with the fingerprint to show)
+        until the operator trusts a certificate no authority vouches for.
+        """
+        if kind not in FACTORIES:
+            raise InvalidInputError("Vigil cannot connect to this kind of site.", "kind")
+        address = url.strip().rstrip("/")
+        parts = urlsplit(address)
+        if parts.scheme.lower() not in {"https", "http"} or not parts.hostname:
+            raise InvalidInputError("The address must start with https:// or http://.", "url")
+        if parts.password is not None:
+            raise InvalidInputError("Type the password in its own field, not here.", "url")
+        certificate = await certificate_to_pin([(address, "url")], trusted_fingerprint)
+        config = SiteConfig(
+            id=uuid.uuid4().hex[:12],
+            kind=kind,
+            name=name.strip() or parts.hostname,
+            url=address,
+            user=user.strip() or None,
+            certificate=certificate,
+        )
+        if password:
+            await self._secrets.set(secret_key(config.id), password)
+        self._settings.sites.append(config)
+        await asyncio.wrap_future(self._store.save_soon(self._settings))
+        await self._connect(config)
+        return config
+
+    async def remove(self, site_id: str) -> None:
+        self._settings.sites = [s for s in self._settings.sites if s.id != site_id]
+        await self._secrets.delete(secret_key(site_id))
+        await asyncio.wrap_future(self._store.save_soon(self._settings))
+        await self._directory.remove(site_id)
+
+    async def _connect(self, config: SiteConfig) -> None:
+        password = self._secrets.cached(secret_key(config.id))
+        await self._directory.add(SiteSession(backend_for(config, password)))
