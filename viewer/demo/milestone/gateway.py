@@ -121,7 +121,7 @@ class MilestoneSimulator:
         self._tokens: dict[str, float] = {}
         self._refresh_tokens: dict[str, str] = {}
         self._http = HttpServer(
-            self._handle, host=host, port=port, tls=self.certificate.server_context()
+            self.handle, host=host, port=port, tls=self.certificate.server_context()
         )
         self._host = host
 
@@ -144,7 +144,8 @@ class MilestoneSimulator:
         the user's grants."""
         self._refresh_tokens.clear()
 
-    async def _handle(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
+        """One request's answer, as the HTTP server hands it over."""
         response = self._answer(request)
         self.counters.requests.append(
             f"{request.method} {request.path}?{_query(request)} {response.status}"

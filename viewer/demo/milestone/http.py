@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
 import h11
+
+_log = logging.getLogger(__name__)
 
 MAX_BODY = 1 << 20
 READ_SIZE = 65536
@@ -102,7 +105,11 @@ class HttpServer:
             request = await self._read_request(connection, reader)
             if request is None:
                 return
-            response = await self._handler(request)
+            try:
+                response = await self._handler(request)
+            except Exception as error:
+                _log.warning("%s %s failed: %s", request.method, request.path, type(error).__name__)
+                response = Response(500, b"")
             headers: list[tuple[bytes, bytes]] = [
                 (b"Server", self._server_name),
                 (b"Content-Type", response.content_type.encode("ascii")),

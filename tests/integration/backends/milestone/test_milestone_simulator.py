@@ -7,11 +7,16 @@ import json
 import logging
 import ssl
 from collections.abc import AsyncIterator
+from urllib.parse import urlencode
 
 import httpx
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.integration.backends.milestone.xprotect import PASSWORD, USER, run, serving, simulator
+from viewer.demo.milestone.directory import CAMERAS, GROUPS
 from viewer.demo.milestone.gateway import MilestoneSimulator
+from viewer.demo.milestone.http import HttpServer, Request, Response
 
 CAPTURED_404 = (
     '{  "error" : {  "httpCode" : 404,  "details" :  '
@@ -145,3 +150,89 @@ def test_stopping_with_an_idle_keep_alive_client_logs_no_error(caplog):
 
     caplog.set_level(logging.WARNING, logger="asyncio")
     run(scenario)
+
+
+SEGMENTS = st.sampled_from(
+    ["api", "API", "rest", "v1", "idp", "token", "cameras", "streams", "", "..", "%00"]
+) | st.text(max_size=8)
+# Hypothesis draws mostly near-valid requests only if told to (docs/pitfalls.md): real
+# paths of the gateway, each with a chance of one segment spoiled.
+PATHS = st.sampled_from(
+    [
+        "/api/rest/v1/sites",
+        "/api/rest/v1/cameras",
+        "/api/rest/v1/cameraGroups",
+        f"/api/rest/v1/cameraGroups/{GROUPS[1].id}/cameraGroups",
+        f"/api/rest/v1/cameraGroups/{GROUPS[1].id}/cameras",
+        f"/api/rest/v1/cameras/{CAMERAS['cam01'].id}",
+        f"/api/rest/v1/cameras/{CAMERAS['cam01'].id}/streams",
+        "/API/IDP/connect/token",
+        "/IDP/connect/token",
+    ]
+)
+NUMBERS = st.sampled_from(["0", "-1", "2", "99999999999999999999", "²", "1_0", " 3", "x"])
+
+
+@st.composite
+def requests(draw):
+    segments = draw(PATHS).split("/")
+    if draw(st.booleans()):
+        segments[draw(st.integers(0, len(segments) - 1))] = draw(SEGMENTS)
+    token_path = "token" in segments[-1].lower()
+    method = draw(st.sampled_from(["POST" if token_path else "GET", "GET", "PATCH"]))
+    query = draw(
+        st.dictionaries(
+            st.sampled_from(["page", "size", "disabled"]) | st.text(max_size=5),
+            NUMBERS | st.text(max_size=12),
+            max_size=3,
+        )
+    )
+    form = draw(
+        st.dictionaries(
+            st.sampled_from(["grant_type", "client_id", "username", "password", "refresh_token"]),
+            st.sampled_from(["password", "refresh_token", "VmsClient", USER, PASSWORD])
+            | st.text(max_size=12),
+        )
+    )
+    return method, "/".join(segments), query, urlencode(form).encode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(requests(), st.booleans())
+def test_any_request_gets_an_answer_of_the_gateways_own(request, unauthorised):
+    method, path, query, body = request
+
+    async def scenario():
+        server = simulator()
+        headers = {}
+        if not unauthorised:
+            login = Request("POST", "/IDP/connect/token", {}, {}, urlencode(grant()).encode())
+            token = json.loads((await server.handle(login)).body)["access_token"]
+            headers["authorization"] = f"Bearer {token}"
+        answer = await server.handle(Request(method, path, query, headers, body))
+        assert answer.status in {200, 400, 401, 404, 405}
+        if answer.content_type.startswith("application/json") and answer.body:
+            json.loads(answer.body)
+
+    run(scenario)
+
+
+def test_a_handler_that_fails_answers_500_and_the_connection_goes_on(caplog):
+    async def handler(request):
+        if request.path == "/broken":
+            raise KeyError("a bug")
+        return Response(200, b"fine")
+
+    async def scenario():
+        server = HttpServer(handler)
+        await server.start()
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as http:
+                assert (await http.get("/broken")).status_code == 500
+                assert (await http.get("/other")).text == "fine"
+        finally:
+            await server.stop()
+
+    caplog.set_level(logging.WARNING, logger="viewer.demo.milestone.http")
+    run(scenario)
+    assert [r.getMessage() for r in caplog.records] == ["GET /broken failed: KeyError"]
