@@ -26,6 +26,7 @@ from viewer.core.errors import (
     VigilError,
 )
 from viewer.core.models import Camera, CameraRef, CameraStatus, Quality, StreamInfo
+from viewer.core.redact import redact_text
 
 # Release names by (major, minor) of the product version: 25.1 is "2025 R1".
 _FIRST_YEAR = 2000
@@ -220,7 +221,9 @@ def stream_infos(found: tuple[Stream, ...]) -> tuple[StreamInfo, ...]:
 
 
 def _words(text: str) -> str:
-    return " ".join(text.split())[:_MAX_WORDS]
+    """A server's words, fit for an error message: one line, short, and never a secret
+    (a gateway may echo a request back)."""
+    return redact_text(" ".join(text.split())[:_MAX_WORDS])
 
 
 def oauth_error(status: int, body: bytes | str) -> VigilError:

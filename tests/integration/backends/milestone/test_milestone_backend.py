@@ -214,3 +214,18 @@ def test_an_address_that_is_no_server_is_the_operators_to_fix(url):
         assert caught.value.field == "url"
 
     run(scenario)
+
+
+def test_a_server_that_is_not_there_is_unreachable_and_the_password_stays_out():
+    async def scenario():
+        server = simulator()
+        await server.start()
+        url = server.url.replace("https://", f"https://{USER}:{PASSWORD}@")
+        await server.stop()
+        backend = MilestoneBackend(SITE, url, USER, PASSWORD)
+        with pytest.raises(UnreachableError) as caught:
+            await backend.open()
+        assert PASSWORD not in str(caught.value)
+        assert "127.0.0.1" in str(caught.value)
+
+    run(scenario)

@@ -313,3 +313,19 @@ def test_any_answer_gives_a_model_or_a_malformed_response(body):
 def test_any_refusal_gives_a_typed_error(status, body):
     assert isinstance(parse.http_error(status, body), VigilError)
     assert isinstance(parse.oauth_error(status, body), VigilError)
+
+
+def test_streams_in_a_single_object_envelope_are_read_too():
+    body = json.dumps({"data": {"stream": [{"streamReferenceId": "s1", "liveDefault": True}]}})
+    assert parse.streams(body) == (parse.Stream("s1", "", True),)
+
+
+def test_a_server_that_echoes_a_secret_does_not_put_it_in_the_error():
+    body = json.dumps(
+        {"error": "invalid_request", "error_description": "bad request password=hunter22&x=1"}
+    )
+    assert "hunter22" not in str(parse.oauth_error(400, body))
+    envelope = json.dumps(
+        {"error": {"httpCode": 400, "details": [{"errorText": "Authorization: Bearer eyJ.abc"}]}}
+    )
+    assert "eyJ.abc" not in str(parse.http_error(400, envelope))
