@@ -175,7 +175,7 @@ class MilestoneSimulator:
     def _token(self, form: dict[str, str]) -> Response:
         client_id = form.get("client_id", "")
         if client_id not in CLIENTS:
-            return _oauth_error(400, "invalid_client")
+            return _oauth_error(401, "invalid_client")  # RFC 6749 5.2: 401 for the client
         grant = form.get("grant_type", "")
         self.counters.grants[grant] = self.counters.grants.get(grant, 0) + 1
         if grant == "password":

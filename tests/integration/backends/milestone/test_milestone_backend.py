@@ -229,3 +229,13 @@ def test_a_server_that_is_not_there_is_unreachable_and_the_password_stays_out():
         assert "127.0.0.1" in str(caught.value)
 
     run(scenario)
+
+
+def test_a_client_id_the_idp_does_not_know_is_refused_in_its_words():
+    async def scenario():
+        async with serving(simulator()) as server:
+            with pytest.raises(AuthenticationError, match="invalid_client"):
+                async with connected(server, client_id="WebClient"):
+                    pass
+
+    run(scenario)

@@ -82,7 +82,7 @@ def test_the_idp_refuses_in_oauth_words():
                 "error_description": "invalid_username_or_password",
             }
             stranger = await http.post("/IDP/connect/token", data=grant("Someone"))
-            assert stranger.json() == {"error": "invalid_client"}
+            assert (stranger.status_code, stranger.json()) == (401, {"error": "invalid_client"})
             refresh = await http.post("/IDP/connect/token", data=grant(grant_type="refresh_token"))
             assert refresh.json() == {"error": "unsupported_grant_type"}
 
