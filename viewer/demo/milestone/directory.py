@@ -141,3 +141,13 @@ GROUPS: tuple[SimGroup, ...] = (
     _group("Building", "03 11 13 14"),
     _group("Real sites' habits", "17 18 19 20"),
 )
+
+
+def bulk(count: int) -> tuple[SimGroup, list[SimCamera]]:
+    """A group of ``count`` more cameras showing the demo's footage in turn: a large site."""
+    demo_ids = [camera.demo_id for camera in CAMERAS.values() if camera.enabled]
+    cameras = [
+        SimCamera(guid(f"camera/bulk/{n}"), demo_ids[n % len(demo_ids)], f"Camera {n + 1:05d}")
+        for n in range(count)
+    ]
+    return SimGroup(guid("group/bulk"), "Large site", tuple(c.id for c in cameras)), cameras

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from viewer.demo.certificate import SelfSignedCertificate, self_signed
-from viewer.demo.milestone.directory import CAMERAS, GROUPS, SimCamera, SimGroup
+from viewer.demo.milestone.directory import CAMERAS, GROUPS, SimCamera, bulk
 from viewer.demo.milestone.http import HttpServer, Request, Response
 
 VERSION = "25.1.1804.0"
@@ -108,7 +108,9 @@ class MilestoneSimulator:
         port: int = 0,
         token_lifetime: float = 3600.0,
         certificate: SelfSignedCertificate | None = None,
+        extra_cameras: int = 0,
     ) -> None:
+        """``extra_cameras`` adds a group of that many more, to play a large site."""
         self.user = user
         self.password = password
         self.token_lifetime = token_lifetime
@@ -118,6 +120,12 @@ class MilestoneSimulator:
         self.hide_disabled = True
         """False acts as a server that lists disabled cameras (older releases, ``?disabled``)."""
         self.counters = Counters()
+        self._groups, cameras = GROUPS, list(CAMERAS.values())
+        if extra_cameras:
+            group, more = bulk(extra_cameras)
+            self._groups, cameras = (*GROUPS, group), cameras + more
+        self._cameras = {camera.id.lower(): camera for camera in cameras}
+        self._all_groups = {g.id.lower(): g for top in self._groups for g in top.walk()}
         self._tokens: dict[str, float] = {}
         self._refresh_tokens: dict[str, str] = {}
         self._http = HttpServer(
@@ -215,21 +223,21 @@ class MilestoneSimulator:
     # -- the Configuration API --------------------------------------------------------
 
     def _config(self, parts: list[str], query: dict[str, str]) -> Response:
-        groups = {group.id.lower(): group for top in GROUPS for group in top.walk()}
-        cameras = {camera.id.lower(): camera for camera in CAMERAS.values()}
+        groups, cameras = self._all_groups, self._cameras
         match parts:
             case ["sites"]:
                 return self._list([_site()], query)
             case ["cameragroups"]:
-                return self._list([group.config() for group in GROUPS], query)
+                return self._list([group.config() for group in self._groups], query)
             case ["cameragroups", group_id] if group_id in groups:
                 return _json(200, {"data": groups[group_id].config()})
             case ["cameragroups", group_id, "cameragroups"] if group_id in groups:
                 return self._list([g.config() for g in groups[group_id].groups], query)
             case ["cameragroups", group_id, "cameras"] if group_id in groups:
-                return self._cameras(_members(groups[group_id]), query)
+                members = [cameras[c.lower()] for c in groups[group_id].camera_ids]
+                return self._listed(members, query)
             case ["cameras"]:
-                return self._cameras(list(CAMERAS.values()), query)
+                return self._listed(list(cameras.values()), query)
             case ["cameras", camera_id] if camera_id in cameras:
                 return _json(200, {"data": cameras[camera_id].config()})
             case ["cameras", camera_id, "streams"] if camera_id in cameras:
@@ -238,7 +246,7 @@ class MilestoneSimulator:
                 return error_envelope(404, f"Unknown resource: {parts[0]}/{unknown}")
         return error_envelope(404, f"Unknown resource: {parts[-1]}")
 
-    def _cameras(self, members: list[SimCamera], query: dict[str, str]) -> Response:
+    def _listed(self, members: list[SimCamera], query: dict[str, str]) -> Response:
         shown = [
             camera
             for camera in members
@@ -257,11 +265,6 @@ class MilestoneSimulator:
                 return error_envelope(400, "Bad request: page and size out of range")
             items = items[page * size : (page + 1) * size]
         return _json(200, {"array": items})
-
-
-def _members(group: SimGroup) -> list[SimCamera]:
-    by_id = {camera.id: camera for camera in CAMERAS.values()}
-    return [by_id[camera_id] for camera_id in group.camera_ids]
 
 
 def _query(request: Request) -> str:

@@ -239,3 +239,19 @@ def test_a_client_id_the_idp_does_not_know_is_refused_in_its_words():
                     pass
 
     run(scenario)
+
+
+def test_a_large_site_loads_page_by_page_with_every_camera_once():
+    async def scenario():
+        server = simulator(extra_cameras=300)
+        async with serving(server), connected(server, page_size=50) as backend:
+            tree = await backend.camera_tree()
+        large = child(tree, "Large site")
+        assert [c.name for c in large.cameras] == [f"Camera {n:05d}" for n in range(1, 301)]
+        assert len(tree.all_cameras()) == 320
+        streams = [r for r in server.counters.requests if r.split("?")[0].endswith("/streams")]
+        assert len(streams) == 320
+        group_pages = [r for r in server.counters.requests if f"{large.id}/cameras?" in r]
+        assert len(group_pages) == 7
+
+    run(scenario)
