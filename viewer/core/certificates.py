@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 import re
+import ssl
 import textwrap
 from dataclasses import dataclass, field
 
@@ -57,3 +58,15 @@ class PinnedCertificate:
         body = "\n".join(textwrap.wrap(base64.b64encode(der).decode("ascii"), 64))
         pem = f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n"
         return cls(pem, fingerprint(der))
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """A client context whose only anchor is this certificate, host names unchecked
+        (for HTTPS through httpx; FFmpeg's TLS needs a file, media/tls.py).
+
+        Partial chains are accepted so that a pinned certificate issued by someone else
+        anchors on its own. Raises ssl.SSLError if the PEM is not a certificate.
+        """
+        context = ssl.create_default_context(cadata=self.pem)
+        context.check_hostname = False
+        context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+        return context

@@ -40,7 +40,7 @@ from viewer.core.errors import (
     VigilError,
 )
 from viewer.core.redact import mask_url
-from viewer.media.tls import pinned_context, refusal
+from viewer.media.tls import refusal
 
 # At most 15 digits: any length or delay a server means fits, and int() takes it.
 _PLAIN_NUMBER = re.compile(r"[0-9]{1,15}")
@@ -62,7 +62,7 @@ class HttpOpener:
         pinned: PinnedCertificate | None = None,
     ) -> None:
         if pinned is not None:
-            context = pinned_context(pinned)
+            context = pinned.ssl_context()
         else:
             context = ssl.create_default_context(cafile=ca_file or certifi.where())
         self._pinned = pinned

@@ -186,18 +186,6 @@ def _load(pin: PinnedCertificate) -> x509.Certificate:
         raise NotSupportedError("the trusted certificate cannot be read") from None
 
 
-def pinned_context(pin: PinnedCertificate) -> ssl.SSLContext:
-    """For httpx: the pinned certificate is the only anchor; the host it names is not checked.
-
-    Partial chains are accepted so that a pinned certificate issued by someone else
-    anchors on its own.
-    """
-    context = ssl.create_default_context(cadata=pin.pem)
-    context.check_hostname = False
-    context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
-    return context
-
-
 class _PinFiles:
     """PEM files of pinned certificates for FFmpeg's ``ca_file``: public, but private to us,
     in a folder of our own that goes when the process ends."""

@@ -93,7 +93,7 @@ class MilestoneBackend(Backend):
         verify: ssl.SSLContext | bool = True
         if self._certificate is not None:
             try:
-                verify = _pinned_context(self._certificate)
+                verify = self._certificate.ssl_context()
             except ssl.SSLError:
                 raise CertificateError("the trusted certificate cannot be read") from None
         self._client = httpx.AsyncClient(
@@ -365,15 +365,6 @@ def _base_url(url: str) -> httpx.URL:
             f"{mask_url(url)!r} is no server address; write it as https://host", "url"
         )
     return parsed
-
-
-def _pinned_context(pin: PinnedCertificate) -> ssl.SSLContext:
-    """The pinned certificate as the only anchor, names unchecked: the same trust as the
-    media layer's ``pinned_context``, which backends may not import."""
-    context = ssl.create_default_context(cadata=pin.pem)
-    context.check_hostname = False
-    context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
-    return context
 
 
 def _certificate_refused(error: BaseException) -> bool:
