@@ -8,9 +8,7 @@ fingerprint and ticked that they trust it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -23,7 +21,7 @@ from viewer.core.errors import InvalidInputError, UnknownCertificateError
 from viewer.core.models import CameraRef
 from viewer.services.local_cameras import LocalCameras
 from viewer.ui.tasks import spawn
-from viewer.ui.wording import trust_question
+from viewer.ui.trust_box import TrustBox
 
 
 class AddCameraDialog(QDialog):
@@ -47,13 +45,8 @@ class AddCameraDialog(QDialog):
         self.error.setStyleSheet("color: #ef4444")
         self.error.setWordWrap(True)
         self.error.hide()
-        self.certificate = QLabel(self)
-        self.certificate.setWordWrap(True)
-        self.certificate.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.certificate.hide()
-        self.trust = QCheckBox("I have compared the fingerprint and trust this certificate", self)
-        self.trust.hide()
-        self._fingerprint: str | None = None
+        self._trust = TrustBox(self)
+        self.certificate, self.trust = self._trust.label, self._trust.check
         form = QFormLayout(self)
         form.addRow("Name", self.name)
         form.addRow("Main stream URL", self.main_url)
@@ -83,7 +76,7 @@ class AddCameraDialog(QDialog):
         spawn(self._add())
 
     async def _add(self) -> None:
-        trusted = self._fingerprint if self.trust.isChecked() else None
+        trusted = self._trust.trusted
         try:
             self.added = await self._cameras.add(
                 self.name.text(),
@@ -94,7 +87,8 @@ class AddCameraDialog(QDialog):
                 trusted_fingerprint=trusted,
             )
         except UnknownCertificateError as exc:
-            self._ask_trust(exc.fingerprint)
+            self.error.hide()
+            self._trust.ask(exc.fingerprint)
             return
         except InvalidInputError as exc:
             self._show_error(exc)
@@ -102,17 +96,6 @@ class AddCameraDialog(QDialog):
         finally:
             self.buttons.setEnabled(True)
         self.accept()
-
-    def _ask_trust(self, fingerprint: str) -> None:
-        """Show the fingerprint; a different one than last time must be ticked again."""
-        if fingerprint != self._fingerprint:
-            self.trust.setChecked(False)
-        self._fingerprint = fingerprint
-        self.certificate.setText(trust_question(fingerprint))
-        self.error.hide()
-        self.certificate.show()
-        self.trust.show()
-        self.trust.setFocus()
 
     def _show_error(self, exc: InvalidInputError) -> None:
         field = self.sub_url if exc.field == "sub_url" else self.main_url

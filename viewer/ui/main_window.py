@@ -2,9 +2,10 @@
 
 Keys: 1-6 and 8 pick the grid size, Enter maximises the selected tile and Escape
 restores it, Delete empties the selected tile, Ctrl+F jumps to the camera filter,
-Ctrl+N adds a camera, Ctrl+I shows every tile's stream statistics, F11 turns the window
-into a full-screen video wall. With the grid focused (click a tile), the arrow keys move
-the selection, and in a maximised tile they step through the cameras of the grid.
+Ctrl+N adds a camera and Ctrl+Shift+N a site, Ctrl+I shows every tile's stream
+statistics, F11 turns the window into a full-screen video wall. With the grid focused
+(click a tile), the arrow keys move the selection, and in a maximised tile they step
+through the cameras of the grid.
 Help › Copy diagnostics puts every library's version and the log file's path on the
 clipboard, for a support request.
 """
@@ -34,8 +35,9 @@ from viewer.media.state import StateInfo
 from viewer.services import diagnostics
 from viewer.services.console import Console
 from viewer.services.local_cameras import SITE as LOCAL_SITE
-from viewer.services.settings import GRID_SIZES, Layout
+from viewer.services.settings import GRID_SIZES, Layout, SiteConfig
 from viewer.ui.add_camera_dialog import AddCameraDialog
+from viewer.ui.add_site_dialog import AddSiteDialog
 from viewer.ui.camera_tree import CAMERA_ROLE, CameraTree
 from viewer.ui.tasks import spawn
 from viewer.ui.video_grid import VideoGrid
@@ -100,6 +102,11 @@ class MainWindow(QMainWindow):
         self.add_camera_action.setShortcut(QKeySequence("Ctrl+N"))
         self.add_camera_action.triggered.connect(self.add_camera)
         toolbar.addAction(self.add_camera_action)
+        self.add_site_action = QAction("Add site…", self)
+        self.add_site_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        self.add_site_action.setToolTip("Add a video-management system by its address")
+        self.add_site_action.triggered.connect(self.add_site)
+        toolbar.addAction(self.add_site_action)
         self.statistics_action = QAction("Statistics", self, checkable=True)
         self.statistics_action.setShortcut(QKeySequence("Ctrl+I"))
         self.statistics_action.setToolTip(
@@ -204,6 +211,15 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     # -- actions ----------------------------------------------------------------------------
+
+    def add_site(self) -> None:
+        dialog = AddSiteDialog(self.console.sites, self.console.secrets.persistent, parent=self)
+        dialog.accepted.connect(lambda: self._site_added(dialog.added))
+        dialog.open()
+
+    def _site_added(self, site: SiteConfig | None) -> None:
+        if site is not None:
+            self.statusBar().showMessage(f"Site {site.name} added", 4000)
 
     def add_camera(self) -> None:
         dialog = AddCameraDialog(

@@ -1,0 +1,71 @@
+"""A VMS site added by its address: trusted by its fingerprint, then its tree shows."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from viewer.demo.footage import ALL_CAMERAS
+from viewer.services.directory import SiteStatus
+from viewer.ui.add_site_dialog import AddSiteDialog
+
+from .conftest import until
+from .test_operator_workflow import visible_cameras
+
+
+def click_ok(qloop, dialog) -> None:
+    QTest.mouseClick(
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton
+    )
+    qloop.run_until_complete(
+        until(
+            lambda: (
+                dialog.buttons.isEnabled()
+                and (
+                    not dialog.isVisible()
+                    or dialog.trust.check.isVisible()
+                    or dialog.error.isVisible()
+                )
+            )
+        )
+    )
+
+
+def test_a_milestone_site_is_added_once_its_certificate_is_trusted(
+    qloop, make_window, demo_site, memory_keyring
+):
+    gateway = demo_site.site.milestone
+    window = make_window()
+    dialog = AddSiteDialog(window.console.sites, keyring_available=True, parent=window)
+    dialog.show()
+    dialog.name.setText("Headquarters")
+    dialog.url.setText(gateway.url)
+    dialog.user.setText(gateway.user)
+    dialog.password.setText(gateway.password)
+    click_ok(qloop, dialog)
+    # Nobody vouches for the gateway's own certificate: the operator is asked first.
+    assert dialog.isVisible()
+    assert gateway.certificate.fingerprint in dialog.trust.label.text()
+    assert window.console.settings.sites == []
+    QTest.mouseClick(dialog.trust.check, Qt.MouseButton.LeftButton)
+    click_ok(qloop, dialog)
+    assert not dialog.isVisible()
+    site = dialog.added
+    assert site is not None and site.certificate is not None
+    session = window.console.directory.session(site.id)
+    assert session is not None and session.status is SiteStatus.ONLINE
+    names = visible_cameras(window.tree)
+    # The demo gateway's cameras, one of them in two groups.
+    assert names.count("Main entrance") == 2
+    assert {camera.name for camera in ALL_CAMERAS[:3]} <= set(names)
+
+
+def test_an_address_that_is_no_server_is_explained_beside_the_field(qloop, make_window):
+    window = make_window()
+    dialog = AddSiteDialog(window.console.sites, keyring_available=True, parent=window)
+    dialog.show()
+    dialog.url.setText("vms.example")
+    click_ok(qloop, dialog)
+    assert dialog.isVisible() and dialog.error.isVisible()
+    assert "https://" in dialog.error.text()
+    assert window.console.settings.sites == []
