@@ -39,7 +39,7 @@ def problem(error: VigilError | None) -> str:
         case NotFoundError():
             return "Stream not found"
         case NotSupportedError():
-            return "Format not supported"
+            return "Not supported"
         case CertificateChangedError():
             return "Certificate changed"
         case InsecureLinkError():
