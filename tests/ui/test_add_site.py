@@ -42,6 +42,10 @@ def test_a_milestone_site_is_added_once_its_certificate_is_trusted(
     # Nobody vouches for the gateway's own certificate: the operator is asked first.
     assert dialog.isVisible()
     assert gateway.certificate.fingerprint in dialog.certificate.text()
+    label = dialog.certificate
+    # All of the question fits the dialog, the fingerprint's line included.
+    assert label.height() >= label.heightForWidth(label.width())
+    assert label.geometry().bottom() < dialog.height()
     assert window.console.settings.sites == []
     QTest.mouseClick(dialog.trust, Qt.MouseButton.LeftButton)
     click_ok(qloop, dialog)

@@ -13,7 +13,7 @@ class AddCameraDialog(ServerForm):
     def __init__(
         self, cameras: LocalCameras, keyring_available: bool, parent: QWidget | None = None
     ) -> None:
-        super().__init__("Add RTSP camera", keyring_available, parent)
+        super().__init__("Add RTSP camera", "camera", keyring_available, parent)
         self.added: CameraRef | None = None
         self._cameras = cameras
         self.name = QLineEdit(self)

@@ -19,7 +19,7 @@ class AddSiteDialog(ServerForm):
     def __init__(
         self, sites: Sites, keyring_available: bool, parent: QWidget | None = None
     ) -> None:
-        super().__init__("Add site", keyring_available, parent)
+        super().__init__("Add site", "server", keyring_available, parent)
         self.added: SiteConfig | None = None
         self._sites = sites
         self.kind = QComboBox(self)

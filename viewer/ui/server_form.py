@@ -26,7 +26,10 @@ class ServerForm(QDialog):
     """Subclasses add their own rows, then call :meth:`finish`, and implement
     :meth:`save` and :meth:`field_for`."""
 
-    def __init__(self, title: str, keyring_available: bool, parent: QWidget | None) -> None:
+    def __init__(
+        self, title: str, device: str, keyring_available: bool, parent: QWidget | None
+    ) -> None:
+        """``device`` is what presents a certificate, for the trust question ("camera")."""
         super().__init__(parent)
         self.setWindowTitle(title)
         self._keyring_available = keyring_available
@@ -38,7 +41,7 @@ class ServerForm(QDialog):
         self.error.setStyleSheet("color: #ef4444")
         self.error.setWordWrap(True)
         self.error.hide()
-        self._trust = TrustBox(self)
+        self._trust = TrustBox(self, device)
         self.certificate, self.trust = self._trust.label, self._trust.check
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self

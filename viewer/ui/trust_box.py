@@ -16,7 +16,9 @@ from viewer.ui.wording import trust_question
 class TrustBox:
     """A label with the fingerprint and a tick box, hidden until a server asks."""
 
-    def __init__(self, parent: QWidget) -> None:
+    def __init__(self, parent: QWidget, device: str) -> None:
+        """``device`` names what presents the certificate in the question ("camera")."""
+        self._device = device
         self.label = QLabel(parent)
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -34,7 +36,10 @@ class TrustBox:
         if fingerprint != self._fingerprint:
             self.check.setChecked(False)
         self._fingerprint = fingerprint
-        self.label.setText(trust_question(fingerprint))
+        self.label.setText(trust_question(fingerprint, self._device))
         self.label.show()
         self.check.show()
         self.check.setFocus()
+        # The form was laid out without these rows: without this the fingerprint's line
+        # fell outside the dialog.
+        self.label.window().adjustSize()

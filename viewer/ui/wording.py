@@ -56,12 +56,13 @@ def problem(error: VigilError | None) -> str:
             return "Error"
 
 
-def trust_question(fingerprint: str) -> str:
-    """What the operator is asked about a certificate nobody vouches for."""
+def trust_question(fingerprint: str, device: str = "camera") -> str:
+    """What the operator is asked about a certificate nobody vouches for; ``device`` is
+    what presents it ("camera", "server")."""
     return (
-        "No trusted authority vouches for this camera's certificate: cameras usually sign "
-        "their own. Trust it only if its SHA-256 fingerprint is the one the camera shows "
-        f"(on its web page or label):\n{fingerprint}"
+        f"No trusted authority vouches for this {device}'s certificate: {device}s usually "
+        f"sign their own. Trust it only if its SHA-256 fingerprint is the one the {device} "
+        f"shows (on its web page, label or console):\n{fingerprint}"
     )
 
 
