@@ -19,7 +19,6 @@ class FreezingProxy:
         self.port = 0
         self.frozen = threading.Event()
         self.connections = 0
-        self._relays: set[asyncio.Task] = set()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
@@ -39,17 +38,23 @@ class FreezingProxy:
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _close(self) -> None:
-        """Every connection ended and every socket closed, so nothing is left to warn."""
+        """Every connection ended and every socket closed, so nothing is left to warn.
+
+        The loop is the proxy's own, so every other task on it is a relay, including one
+        for a connection accepted a moment ago (a reconnecting player can arrive just as
+        the proxy closes). Such a task is let start first: cancelled before its first
+        step, it would never reach the ``finally`` that closes its sockets.
+        """
         self._server.close()
-        for task in self._relays:
+        await asyncio.sleep(0)
+        relays = asyncio.all_tasks() - {asyncio.current_task()}
+        for task in relays:
             task.cancel()
-        await asyncio.gather(*self._relays, return_exceptions=True)
+        await asyncio.gather(*relays, return_exceptions=True)
         await self._server.wait_closed()
 
     async def _accept(self, client_reader, client_writer) -> None:
         self.connections += 1
-        task = asyncio.current_task()
-        self._relays.add(task)
         writers = [client_writer]
         try:
             server_reader, server_writer = await asyncio.open_connection(
@@ -67,7 +72,6 @@ class FreezingProxy:
             for writer in writers:
                 writer.close()
             await asyncio.gather(*(w.wait_closed() for w in writers), return_exceptions=True)
-            self._relays.discard(task)
 
     async def _pump(self, reader, writer) -> None:
         while data := await reader.read(65536):
