@@ -10,8 +10,11 @@ has been seen its size is assumed from what IP cameras typically send (1080p mai
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
 
 from viewer.core.certificates import PinnedCertificate
 from viewer.core.models import Quality, StreamInfo
@@ -55,6 +58,37 @@ def fit_inside(width: int, height: int, box_width: int, box_height: int) -> tupl
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+class Signalling(Protocol):
+    """One WebRTC session's signalling with a VMS, in the flow where the server offers.
+
+    A backend hands out a fresh one in each WebRTC StreamDescription (one per attempt:
+    a reconnect asks the backend again). The media layer runs the peer connection on a
+    thread of its own and calls these coroutines on ``loop``, the loop that owns the
+    backend's HTTP client. Errors are :mod:`viewer.core.errors` types.
+    """
+
+    loop: asyncio.AbstractEventLoop
+
+    async def offer(self) -> str:
+        """Create the session on the server; its offer SDP (the text, not JSON)."""
+
+    async def answer(self, sdp: str) -> None:
+        """Send our answer SDP, which carries our ICE candidates."""
+
+    async def remote_candidates(self) -> Sequence[str]:
+        """The server's ICE candidates trickled so far (``candidate:…`` lines), cumulative;
+        the caller ignores those it has seen."""
+
+    async def close(self) -> None:
+        """Forget the session (servers do not end one on request: it times out)."""
+
+    def channel_opened(self, send: Callable[[str], None]) -> None:
+        """The session's data channel is open; ``send`` may be called from any thread."""
+
+    def channel_message(self, text: str) -> None:
+        """A message arrived on the data channel; called on the media layer's thread."""
+
+
 @dataclass(frozen=True)
 class StreamDescription:
     """What a backend hands the media layer: where the stream is and how to open it.
@@ -64,6 +98,11 @@ class StreamDescription:
     the usual ones, for a site with its own certificate authority. ``pinned`` is the one
     certificate to trust instead, whatever host it names, for a device that signed its
     own and an operator who checked its fingerprint.
+
+    ``signalling`` makes it a WebRTC stream: the media layer negotiates through it and
+    ``url`` only names the stream for people (``webrtc://host/camera``). ``rtp_ms_epoch``
+    is set for a recording whose RTP timestamps count milliseconds from that instant
+    (XProtect playback), so each frame's recorded time can be shown.
     """
 
     url: str = field(repr=False)
@@ -72,6 +111,8 @@ class StreamDescription:
     quality: Quality = Quality.MAIN
     ca_file: str | None = None
     pinned: PinnedCertificate | None = None
+    signalling: Signalling | None = field(default=None, repr=False, compare=False)
+    rtp_ms_epoch: datetime | None = None
 
     @property
     def display_url(self) -> str:

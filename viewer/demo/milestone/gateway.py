@@ -1,4 +1,4 @@
-"""A simulated XProtect 2025 R1 API gateway: the IDP and the Configuration REST API.
+"""A simulated XProtect API gateway (2023 R3 to 2025 R2): the IDP and the Configuration REST API.
 
 It answers as the real server does where that was seen (seed 001, the captures): the
 token response, the ``{"array":[...]}`` lists, the error envelope with the server's own
@@ -15,13 +15,21 @@ import json
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from viewer.demo.certificate import SelfSignedCertificate, self_signed
 from viewer.demo.milestone.directory import CAMERAS, GROUPS, SimCamera, bulk
 from viewer.demo.milestone.http import HttpServer, Request, Response
 
-VERSION = "25.1.1804.0"
+RELEASES = {
+    "2023 R3": "23.3.1.0",
+    "2024 R2": "24.2.1.0",
+    "2025 R1": "25.1.1804.0",
+    "2025 R2": "25.2.1.0",
+}
+"""The releases the simulator can play, and the version string ``/sites`` reports for each.
+2025 R1's is the real server's (seed 001); the others follow its pattern."""
+NEWEST = "2025 R2"
 SITE_ID = "3772df00-6ea9-4893-b4b3-6aa944f38861"
 CLIENTS = ("GrantValidatorClient", "VmsClient")
 CONFIG = "/api/rest/v1/"
@@ -89,6 +97,21 @@ def _jwt(user: str, client_id: str, expires: float) -> str:
     return f"{header}.{claims}.{signature}"
 
 
+class Feature(Protocol):
+    """A part of the gateway beyond the directory (WebRTC, events, bookmarks, PTZ…).
+
+    Each is asked in turn about every authorised ``/api/`` request and answers None for
+    what is not its own, so a feature lives in a module of its own and the gateway only
+    lists it.
+    """
+
+    async def answer(self, request: Request, path: str) -> Response | None:
+        """``path`` is the request's path, lower-cased, without a trailing slash."""
+
+    async def stop(self) -> None:
+        """Close whatever the feature keeps open (peer connections, sockets)."""
+
+
 @dataclass
 class Counters:
     """What clients did, for tests that check renewal and paging happened as intended."""
@@ -109,8 +132,13 @@ class MilestoneSimulator:
         token_lifetime: float = 3600.0,
         certificate: SelfSignedCertificate | None = None,
         extra_cameras: int = 0,
+        release: str = NEWEST,
     ) -> None:
-        """``extra_cameras`` adds a group of that many more, to play a large site."""
+        """``extra_cameras`` adds a group of that many more, to play a large site;
+        ``release`` is one of RELEASES, the newest by default."""
+        if release not in RELEASES:
+            raise ValueError(f"unknown release {release!r}; known: {', '.join(RELEASES)}")
+        self.release = release
         self.user = user
         self.password = password
         self.token_lifetime = token_lifetime
@@ -132,6 +160,17 @@ class MilestoneSimulator:
             self.handle, host=host, port=port, tls=self.certificate.server_context()
         )
         self._host = host
+        self.features: list[Feature] = []
+        """Asked in order about every authorised ``/api/`` request the directory does not
+        answer."""
+
+    @property
+    def version(self) -> str:
+        return RELEASES[self.release]
+
+    def at_least(self, release: str) -> bool:
+        """Whether the simulated release is ``release`` or newer ("2024 R2")."""
+        return _release_key(self.release) >= _release_key(release)
 
     @property
     def url(self) -> str:
@@ -141,6 +180,8 @@ class MilestoneSimulator:
         await self._http.start()
 
     async def stop(self) -> None:
+        for feature in self.features:
+            await feature.stop()
         await self._http.stop()
 
     def expire_tokens(self) -> None:
@@ -154,13 +195,13 @@ class MilestoneSimulator:
 
     async def handle(self, request: Request) -> Response:
         """One request's answer, as the HTTP server hands it over."""
-        response = self._answer(request)
+        response = await self._answer(request)
         self.counters.requests.append(
             f"{request.method} {request.path}?{_query(request)} {response.status}"
         )
         return response
 
-    def _answer(self, request: Request) -> Response:
+    async def _answer(self, request: Request) -> Response:
         path = request.path.lower().rstrip("/")
         if self.gateway_down:
             return Response(503, HTTP_SYS_503, "text/html")
@@ -170,10 +211,14 @@ class MilestoneSimulator:
             return self._token(request.form())
         if not path.startswith("/api/"):
             return Response(404, IIS_404, "text/html")
-        if not path.startswith(CONFIG):
-            return error_envelope(404, f"Unknown resource: {path.rsplit('/', 1)[-1]}")
         if not self._authorised(request):
             return Response(401, b"", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        for feature in self.features:
+            answer = await feature.answer(request, path)
+            if answer is not None:
+                return answer
+        if not path.startswith(CONFIG):
+            return error_envelope(404, f"Unknown resource: {path.rsplit('/', 1)[-1]}")
         if request.method != "GET":
             return error_envelope(400, "Bad request: Unknown request")
         return self._config(path[len(CONFIG) :].split("/"), request.query)
@@ -226,7 +271,7 @@ class MilestoneSimulator:
         groups, cameras = self._all_groups, self._cameras
         match parts:
             case ["sites"]:
-                return self._list([_site()], query)
+                return self._list([_site(self.version)], query)
             case ["cameragroups"]:
                 return self._list([group.config() for group in self._groups], query)
             case ["cameragroups", group_id] if group_id in groups:
@@ -271,7 +316,12 @@ def _query(request: Request) -> str:
     return "&".join(f"{k}={v}" for k, v in request.query.items())
 
 
-def _site() -> dict[str, Any]:
+def _release_key(release: str) -> tuple[int, int]:
+    year, _, number = release.partition(" R")
+    return int(year), int(number)
+
+
+def _site(version: str) -> dict[str, Any]:
     return {
         "displayName": "VIGIL-DEMO",
         "id": SITE_ID,
@@ -283,6 +333,6 @@ def _site() -> dict[str, Any]:
         "domainName": "WORKGROUP",
         "platform": "Vigil simulator",
         "masterSiteAddress": "",
-        "version": VERSION,
+        "version": version,
         "relations": {"self": {"type": "sites", "id": SITE_ID}},
     }

@@ -40,7 +40,7 @@ def child(group: CameraGroup, name: str) -> CameraGroup:
 
 def test_login_reads_the_release_and_offers_no_live_video_yet():
     async def scenario():
-        async with serving(simulator()) as server, connected(server) as backend:
+        async with serving(simulator(release="2025 R1")) as server, connected(server) as backend:
             assert str(backend.version) == "25.1.1804.0"
             assert backend.version is not None and backend.version.release == "2025 R1"
             assert backend.capabilities.live is False

@@ -103,7 +103,7 @@ def test_the_config_api_wants_a_live_bearer_token():
 
 def test_paths_are_case_insensitive_and_errors_are_shaped_as_captured():
     async def scenario():
-        async with serving(simulator()) as server, client(server) as http:
+        async with serving(simulator(release="2025 R1")) as server, client(server) as http:
             headers = await bearer(http)
             sites = await http.get("/API/REST/V1/Sites", headers=headers)
             assert sites.json()["array"][0]["version"] == "25.1.1804.0"
