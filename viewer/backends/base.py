@@ -17,7 +17,10 @@ from viewer.core.errors import NotSupportedError
 from viewer.core.models import (
     CameraGroup,
     Event,
+    Preset,
     PtzCapabilities,
+    PtzDirection,
+    PtzPosition,
     Quality,
     Site,
     Timeline,
@@ -74,3 +77,23 @@ class Backend(abc.ABC):
 
     async def ptz_capabilities(self, camera_id: str) -> PtzCapabilities:
         raise NotSupportedError(f"{self.site.name} has no PTZ control")
+
+    async def ptz_step(self, camera_id: str, direction: PtzDirection) -> None:
+        """One step in ``direction`` (or home)."""
+        raise NotSupportedError(f"{self.site.name} cannot step this camera")
+
+    async def ptz_presets(self, camera_id: str) -> tuple[Preset, ...]:
+        raise NotSupportedError(f"{self.site.name} has no PTZ presets")
+
+    async def ptz_goto_preset(self, camera_id: str, preset_id: str) -> None:
+        raise NotSupportedError(f"{self.site.name} has no PTZ presets")
+
+    async def ptz_position(self, camera_id: str) -> PtzPosition:
+        raise NotSupportedError(f"{self.site.name} does not report PTZ positions")
+
+    async def ptz_move_to(self, camera_id: str, position: PtzPosition, speed: float = 1.0) -> None:
+        raise NotSupportedError(f"{self.site.name} cannot move to a PTZ position")
+
+    async def snapshot(self, camera_id: str, width: int, height: int) -> bytes:
+        """A JPEG of the camera's current picture, at most ``width`` x ``height``."""
+        raise NotSupportedError(f"{self.site.name} takes no snapshots")

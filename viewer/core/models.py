@@ -136,6 +136,29 @@ class Timeline:
     bookmarks: tuple[Bookmark, ...] = ()
 
 
+class PtzDirection(StrEnum):
+    """A step move, as a VMS without continuous control offers it (XProtect's data channel)."""
+
+    UP = "up"
+    DOWN = "down"
+    LEFT = "left"
+    RIGHT = "right"
+    UP_LEFT = "upLeft"
+    UP_RIGHT = "upRight"
+    DOWN_LEFT = "downLeft"
+    DOWN_RIGHT = "downRight"
+    HOME = "home"
+
+
+@dataclass(frozen=True)
+class PtzPosition:
+    """Where a camera points: pan and tilt from -1 to 1, zoom from 0 (wide) to 1."""
+
+    pan: float
+    tilt: float
+    zoom: float
+
+
 @dataclass(frozen=True)
 class Preset:
     id: str
