@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
 import httpx
@@ -187,7 +187,17 @@ class MilestoneBackend(Backend):
         return self._client
 
     async def _get(self, path: str, params: dict[str, int] | None = None) -> bytes:
-        """A Config API answer's body; a 401 logs in again once, as after a server restart."""
+        return await self._request("GET", path, params)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str | int] | None = None,
+        body: object = None,
+    ) -> bytes:
+        """An API answer's body (any 2xx); ``body`` goes as JSON. A 401 logs in again
+        once, as after a server restart."""
         client = self._session()
         for attempt in range(2):
             token = self._token
@@ -196,14 +206,16 @@ class MilestoneBackend(Backend):
                 continue
             headers = {"Authorization": f"Bearer {token.access_token}"}
             async with self._requests:
-                response = await self._send(client.get(path, params=params, headers=headers))
+                response = await self._send(
+                    client.request(method, path, params=params, json=body, headers=headers)
+                )
             if response.status_code == 401 and attempt == 0:
                 async with self._login_lock:
                     stale = self._token is token
                 if stale:
                     await self._login(use_refresh=False)
                 continue
-            if response.status_code != 200:
+            if not 200 <= response.status_code < 300:
                 raise parse.http_error(
                     response.status_code, response.content, _retry_after(response)
                 )
