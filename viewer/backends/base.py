@@ -9,14 +9,16 @@ media layer's job. Everything a backend raises is a :mod:`viewer.core.errors` ty
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from viewer.core.errors import NotSupportedError
 from viewer.core.models import (
+    Bookmark,
     CameraGroup,
     Event,
+    EvidenceLock,
     Preset,
     PtzCapabilities,
     PtzDirection,
@@ -93,6 +95,37 @@ class Backend(abc.ABC):
 
     async def ptz_move_to(self, camera_id: str, position: PtzPosition, speed: float = 1.0) -> None:
         raise NotSupportedError(f"{self.site.name} cannot move to a PTZ position")
+
+    async def create_bookmark(
+        self, camera_id: str, span: TimeSpan, header: str, description: str = ""
+    ) -> Bookmark:
+        raise NotSupportedError(f"{self.site.name} keeps no bookmarks")
+
+    async def bookmark(self, bookmark_id: str) -> Bookmark:
+        raise NotSupportedError(f"{self.site.name} keeps no bookmarks")
+
+    async def bookmarks(self, camera_id: str, span: TimeSpan) -> tuple[Bookmark, ...]:
+        """The camera's bookmarks that overlap ``span``, oldest first."""
+        raise NotSupportedError(f"{self.site.name} keeps no bookmarks")
+
+    async def update_bookmark(self, bookmark: Bookmark) -> Bookmark:
+        """Stores ``bookmark``'s span, header and description under its id."""
+        raise NotSupportedError(f"{self.site.name} keeps no bookmarks")
+
+    async def delete_bookmark(self, bookmark_id: str) -> None:
+        raise NotSupportedError(f"{self.site.name} keeps no bookmarks")
+
+    async def create_evidence_lock(
+        self, camera_ids: Sequence[str], span: TimeSpan, header: str, description: str = ""
+    ) -> EvidenceLock:
+        raise NotSupportedError(f"{self.site.name} cannot lock evidence")
+
+    async def evidence_locks(self, span: TimeSpan) -> tuple[EvidenceLock, ...]:
+        """The site's evidence locks that overlap ``span``."""
+        raise NotSupportedError(f"{self.site.name} cannot lock evidence")
+
+    async def delete_evidence_lock(self, lock_id: str) -> None:
+        raise NotSupportedError(f"{self.site.name} cannot lock evidence")
 
     async def snapshot(self, camera_id: str, width: int, height: int) -> bytes:
         """A JPEG of the camera's current picture, at most ``width`` x ``height``."""

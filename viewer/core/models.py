@@ -127,6 +127,17 @@ class Bookmark:
 
 
 @dataclass(frozen=True)
+class EvidenceLock:
+    """Recordings of some cameras over a span, kept from deletion until it is removed."""
+
+    id: str
+    cameras: tuple[CameraRef, ...]
+    span: TimeSpan
+    header: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Timeline:
     """What the scrubber draws for one camera over one span."""
 
