@@ -25,6 +25,7 @@ from viewer.core.models import (
     PtzPosition,
     Quality,
     Site,
+    StreamInfo,
     Timeline,
     TimeSpan,
 )
@@ -67,6 +68,11 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     async def live(self, camera_id: str, quality: Quality) -> StreamDescription:
         """How to open the camera's live stream in the given quality."""
+
+    async def camera_streams(self, camera_id: str) -> tuple[StreamInfo, ...]:
+        """The streams of a camera the tree gave without any (``streams == ()``): a site
+        that pays a request per camera for them lists them only when asked."""
+        raise NotSupportedError(f"{self.site.name} lists no streams of its own")
 
     async def playback(self, camera_id: str, at: datetime, speed: float) -> StreamDescription:
         raise NotSupportedError(f"{self.site.name} has no recordings to play back")

@@ -118,7 +118,18 @@ class CameraView:
                 self._fail(NotFoundError(f"camera {self.ref} is not in any connected site"))
             # Otherwise the site is still connecting: the grid retries when it is up.
             return
-        streams = [s for s in camera.streams if s.quality not in self._refused] or camera.streams
+        offered = camera.streams
+        if not offered:
+            try:
+                offered = await self._directory.streams(self.ref)
+            except VigilError as exc:
+                self._fail(exc)
+                return
+            if self._suspended or self._closed:
+                return
+            # The box may have changed while the site was asked.
+            width, height = self._box
+        streams = [s for s in offered if s.quality not in self._refused] or offered
         wanted = choose_stream(streams, width, height).quality
         for feed in (self._active, self._pending):
             if feed is not None:

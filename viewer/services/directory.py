@@ -27,7 +27,7 @@ from viewer.core.errors import (
     NotSupportedError,
     VigilError,
 )
-from viewer.core.models import Camera, CameraGroup, CameraRef, Quality, Site
+from viewer.core.models import Camera, CameraGroup, CameraRef, Quality, Site, StreamInfo
 from viewer.core.streams import StreamDescription
 from viewer.media.backoff import Backoff
 
@@ -131,6 +131,7 @@ class Directory:
     def __init__(self) -> None:
         self._sessions: dict[str, SiteSession] = {}
         self._learned: dict[tuple[CameraRef, Quality], tuple[int, int]] = {}
+        self._streams: dict[CameraRef, tuple[StreamInfo, ...]] = {}
         self._listeners: list[Listener] = []
 
     def subscribe(self, listener: Listener) -> None:
@@ -157,6 +158,7 @@ class Directory:
 
     async def remove(self, site_id: str) -> None:
         session = self._sessions.pop(site_id, None)
+        self._streams = {ref: s for ref, s in self._streams.items() if ref.site_id != site_id}
         if session is not None:
             await session.close()
             self.changed()
@@ -185,6 +187,18 @@ class Directory:
                 return self._with_learned_sizes(camera)
         return None
 
+    async def streams(self, ref: CameraRef) -> tuple[StreamInfo, ...]:
+        """The camera's streams; for one its tree listed without any (a large site lists
+        them per camera, on demand), its backend is asked once and the answer kept."""
+        session = self._sessions.get(ref.site_id)
+        camera = self.camera(ref)
+        if camera is not None and session is not None and not camera.streams:
+            self._streams[ref] = await session.backend.camera_streams(ref.camera_id)
+            camera = self.camera(ref)
+        if camera is None:
+            raise NotFoundError(f"camera {ref} is not in any connected site")
+        return camera.streams
+
     async def live(self, ref: CameraRef, quality: Quality) -> StreamDescription:
         session = self._sessions.get(ref.site_id)
         if session is None:
@@ -195,10 +209,11 @@ class Directory:
         self._learned[(ref, quality)] = (width, height)
 
     def _with_learned_sizes(self, camera: Camera) -> Camera:
+        offered = camera.streams or self._streams.get(camera.ref, ())
         streams = tuple(
             replace(stream, width=size[0], height=size[1])
             if (size := self._learned.get((camera.ref, stream.quality)))
             else stream
-            for stream in camera.streams
+            for stream in offered
         )
         return replace(camera, streams=streams)

@@ -8,7 +8,9 @@ still meets a 401 logs in again once and retries, because a server restart voids
 
 The tree is walked group by group, pages of ``page_size`` at a time, a few requests at
 once: a site of thousands of cameras loads without one huge answer, and the walk never
-holds the event loop. A camera in several groups appears in each. The password stays in
+holds the event loop. A camera in several groups appears in each. Its cameras come
+without streams: those are asked per camera (one request each), so only when a camera
+is first played or its streams are asked for, and kept. The password stays in
 this object's memory only, and every secret is registered so that no log shows it.
 """
 
@@ -18,6 +20,7 @@ import asyncio
 import contextlib
 import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 import httpx
@@ -36,7 +39,7 @@ from viewer.core.errors import (
     UnreachableError,
     VigilError,
 )
-from viewer.core.models import Camera, CameraGroup, Quality, Site
+from viewer.core.models import Camera, CameraGroup, Quality, Site, StreamInfo
 from viewer.core.redact import known_secrets, mask_url, redact_text
 from viewer.core.streams import StreamDescription
 
@@ -81,6 +84,7 @@ class MilestoneBackend(Backend):
         self._login_lock = asyncio.Lock()
         self._requests = asyncio.Semaphore(CONCURRENT_REQUESTS)
         self._password_known = False
+        self._streams: dict[str, tuple[parse.Stream, ...]] = {}
         self.renewal_error: VigilError | None = None
         """Why the last background renewal failed; the next request logs in again."""
 
@@ -267,15 +271,17 @@ class MilestoneBackend(Backend):
             raise _first(failures) from None
         return tree.result()
 
-    async def _streams(self, camera: Camera) -> Camera:
-        body = await self._get(f"{CONFIG}/cameras/{camera.ref.camera_id}/streams")
-        return Camera(
-            camera.ref,
-            camera.name,
-            parse.stream_infos(parse.streams(body)),
-            camera.status,
-            camera.ptz,
-        )
+    async def camera_streams(self, camera_id: str) -> tuple[StreamInfo, ...]:
+        return parse.stream_infos(await self._camera_streams(camera_id))
+
+    async def _camera_streams(self, camera_id: str) -> tuple[parse.Stream, ...]:
+        """The camera's streams as the server lists them (ids included, which a WebRTC
+        session names), asked on first need and kept for the backend's life."""
+        known = self._streams.get(camera_id)
+        if known is None:
+            known = parse.streams(await self._get(f"{CONFIG}/cameras/{camera_id}/streams"))
+            self._streams[camera_id] = known
+        return known
 
     def _camera_page(self, body: bytes) -> tuple[tuple[Camera, ...], int]:
         page = parse.cameras(body, self.site.id)
@@ -305,12 +311,10 @@ def _group_page(body: bytes) -> tuple[tuple[parse.Group, ...], int]:
 
 
 class _TreeWalk:
-    """One walk of the tree; a camera's streams are asked for once however many groups
-    hold it."""
+    """One walk of the tree, its requests in one task group."""
 
     def __init__(self, backend: MilestoneBackend, tasks: asyncio.TaskGroup) -> None:
         self._backend, self._tasks = backend, tasks
-        self._cameras: dict[str, asyncio.Task[Camera]] = {}
 
     async def root(self) -> CameraGroup:
         backend = self._backend
@@ -321,8 +325,7 @@ class _TreeWalk:
         groups = [self._tasks.create_task(self._group(g, 0, frozenset())) for g in await top]
         done = [await group for group in groups]
         grouped = {camera.ref for group in done for camera in group.all_cameras()}
-        loose = [self._camera(c) for c in await everything if c.ref not in grouped]
-        cameras = tuple([await camera for camera in loose])
+        cameras = tuple(_lazy(c) for c in await everything if c.ref not in grouped)
         return CameraGroup(backend.site.id, backend.site.name, cameras, tuple(done))
 
     async def _group(self, group: parse.Group, depth: int, above: frozenset[str]) -> CameraGroup:
@@ -335,19 +338,13 @@ class _TreeWalk:
             self._tasks.create_task(self._group(child, depth + 1, above | {group.id}))
             for child in await children
         ]
-        cameras = [self._camera(camera) for camera in await members]
-        return CameraGroup(
-            group.id,
-            group.name,
-            tuple([await camera for camera in cameras]),
-            tuple([await child for child in inner]),
-        )
+        cameras = tuple(_lazy(camera) for camera in await members)
+        return CameraGroup(group.id, group.name, cameras, tuple([await c for c in inner]))
 
-    def _camera(self, camera: Camera) -> asyncio.Task[Camera]:
-        camera_id = camera.ref.camera_id
-        if camera_id not in self._cameras:
-            self._cameras[camera_id] = self._tasks.create_task(self._backend._streams(camera))
-        return self._cameras[camera_id]
+
+def _lazy(camera: Camera) -> Camera:
+    """The camera with its streams left to be asked for (``camera_streams``)."""
+    return replace(camera, streams=())
 
 
 def _first(failures: BaseExceptionGroup[BaseException]) -> BaseException:

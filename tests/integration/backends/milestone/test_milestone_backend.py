@@ -103,6 +103,7 @@ def test_the_tree_is_nested_as_the_site_arranges_it_and_fetched_in_pages():
     async def scenario():
         async with serving(simulator()) as server, connected(server, page_size=2) as backend:
             tree = await backend.camera_tree()
+            streams = [await backend.camera_streams(c.ref.camera_id) for c in tree.all_cameras()]
         assert [group.name for group in tree.groups] == [
             "Entrances",
             "Outdoor",
@@ -117,8 +118,8 @@ def test_the_tree_is_nested_as_the_site_arranges_it_and_fetched_in_pages():
         assert names(perimeter) == ["Perimeter east", "Perimeter west"]
         assert len(tree.all_cameras()) == 20
         assert tree.cameras == ()
-        for camera in tree.all_cameras():
-            assert [s.quality for s in camera.streams] == [Quality.MAIN, Quality.SUB]
+        for offered in streams:
+            assert [s.quality for s in offered] == [Quality.MAIN, Quality.SUB]
         assert {c.name for c in tree.all_cameras() if c.ptz} == {"Main gate", "Harbour gate"}
         pages = [
             r for r in server.counters.requests if r.lower().startswith("get /api/rest/v1/cameras?")
@@ -241,6 +242,10 @@ def test_a_client_id_the_idp_does_not_know_is_refused_in_its_words():
     run(scenario)
 
 
+def stream_requests(server) -> list[str]:
+    return [r for r in server.counters.requests if r.split("?")[0].endswith("/streams")]
+
+
 def test_a_large_site_loads_page_by_page_with_every_camera_once():
     async def scenario():
         server = simulator(extra_cameras=300)
@@ -249,9 +254,25 @@ def test_a_large_site_loads_page_by_page_with_every_camera_once():
         large = child(tree, "Large site")
         assert [c.name for c in large.cameras] == [f"Camera {n:05d}" for n in range(1, 301)]
         assert len(tree.all_cameras()) == 320
-        streams = [r for r in server.counters.requests if r.split("?")[0].endswith("/streams")]
-        assert len(streams) == 320
+        # A request per camera for its streams would be 320 more: they wait until asked.
+        assert stream_requests(server) == []
+        assert all(camera.streams == () for camera in tree.all_cameras())
         group_pages = [r for r in server.counters.requests if f"{large.id}/cameras?" in r]
         assert len(group_pages) == 7
+
+    run(scenario)
+
+
+def test_a_cameras_streams_are_asked_for_when_first_needed_and_kept():
+    async def scenario():
+        async with serving(simulator()) as server, connected(server) as backend:
+            tree = await backend.camera_tree()
+            assert stream_requests(server) == []
+            camera = tree.groups[0].cameras[0]
+            first = await backend.camera_streams(camera.ref.camera_id)
+            again = await backend.camera_streams(camera.ref.camera_id)
+            asked = stream_requests(server)
+        assert [s.quality for s in first] == [Quality.MAIN, Quality.SUB] and again == first
+        assert len(asked) == 1 and camera.ref.camera_id in asked[0]
 
     run(scenario)
