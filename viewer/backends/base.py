@@ -19,6 +19,7 @@ from viewer.core.models import (
     CameraGroup,
     Event,
     EvidenceLock,
+    Output,
     Preset,
     PtzCapabilities,
     PtzDirection,
@@ -45,6 +46,7 @@ class Capabilities:
     export: bool = False
     snapshot: bool = False
     sub_streams: bool = False
+    outputs: bool = False
 
 
 class Backend(abc.ABC):
@@ -136,3 +138,10 @@ class Backend(abc.ABC):
     async def snapshot(self, camera_id: str, width: int, height: int) -> bytes:
         """A JPEG of the camera's current picture, at most ``width`` x ``height``."""
         raise NotSupportedError(f"{self.site.name} takes no snapshots")
+
+    async def outputs(self) -> tuple[Output, ...]:
+        """The site's outputs (relays, sirens) the operator may switch."""
+        raise NotSupportedError(f"{self.site.name} has no outputs to switch")
+
+    async def set_output(self, output_id: str, active: bool) -> None:
+        raise NotSupportedError(f"{self.site.name} has no outputs to switch")

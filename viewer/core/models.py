@@ -177,6 +177,14 @@ class Preset:
 
 
 @dataclass(frozen=True)
+class Output:
+    """A device output an operator can switch: a relay opening a barrier, a siren."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class PtzCapabilities:
     continuous: bool = False
     absolute: bool = False
