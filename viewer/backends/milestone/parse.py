@@ -280,3 +280,132 @@ def http_error(status: int, body: bytes | str, retry_after: float | None = None)
     if status >= 500:
         return UnreachableError(f"the server cannot answer now (HTTP {status}){words}")
     return NotSupportedError(f"the server refused the request (HTTP {status}){words}")
+
+# -- WebRTC ----------------------------------------------------------------------------
+# The session's offer and the server's candidates arrive as JSON *strings* inside the JSON
+# (a 2025 R1 server escapes their quotes as \u0022): {"offerSDP":"{\"type\":\"offer\",…}"}.
+
+_CANDIDATE = re.compile(
+    r"candidate:(?P<foundation>\S{1,64}) (?P<component>[0-9]{1,3}) (?P<transport>[A-Za-z]{1,8})"
+    r" (?P<priority>[0-9]{1,10}) (?P<address>\S{1,255}) (?P<port>[0-9]{1,5}) typ [a-z]{1,8}"
+    r"(?: \S{1,255})*",
+    re.ASCII,
+)
+_RTPMAP = re.compile(r"a=rtpmap:[0-9]{1,3} (?P<name>[A-Za-z0-9_.-]{1,32})/", re.ASCII)
+# Payload formats that carry no picture of their own: naming them as the camera's codec
+# would mislead whoever reads the message.
+_HELPERS = frozenset({"RTX", "RED", "ULPFEC", "FLEXFEC-03"})
+
+
+@dataclass(frozen=True)
+class WebRtcSession:
+    """A session the server created: its id and the offer SDP's text."""
+
+    id: str
+    offer_sdp: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ChannelReply:
+    """A response on the ``videoos-commands`` data channel; ``error`` in the server's words."""
+
+    method: str | None
+    error: str | None
+
+
+def webrtc_session(body: bytes | str) -> WebRtcSession:
+    """``POST …/WebRTC/Session``'s answer: ``sessionId`` and ``offerSDP``, a JSON string of
+    ``{"type":"offer","sdp"}``."""
+    document = _object(_decode(body), "(body)")
+    session_id = _text(document, "sessionId")
+    offer = _embedded(_text(document, "offerSDP"), "offerSDP")
+    if offer.get("type") != "offer":
+        raise MalformedResponseError("expected an offer", "offerSDP.type")
+    return WebRtcSession(session_id, _text(offer, "sdp", "offerSDP.sdp"))
+
+
+def _embedded(text: str, name: str) -> dict[str, Any]:
+    try:
+        return _object(_decode(text), name)
+    except MalformedResponseError:
+        raise MalformedResponseError("expected a JSON object in the string", name) from None
+
+
+def ice_candidates(body: bytes | str) -> tuple[str, ...]:
+    """``GET …/WebRTC/IceCandidates/{id}``: ``{"candidates":[…]}``, cumulative, each a JSON
+    string of an ``RTCIceCandidateInit``. The ``candidate:…`` lines, each once, in order;
+    an empty one (the end of candidates) is left out."""
+    items = _object(_decode(body), "(body)").get("candidates")
+    if not isinstance(items, list):
+        raise MalformedResponseError("expected a list", "candidates")
+    lines: dict[str, None] = {}
+    for index, item in enumerate(items):
+        line = _candidate(item, f"candidates[{index}]")
+        if line:
+            lines[line] = None
+    return tuple(lines)
+
+
+def _candidate(item: object, name: str) -> str:
+    if isinstance(item, str) and not item.lstrip().startswith(("candidate:", "a=candidate:")):
+        item = _embedded(item, name)
+    if isinstance(item, dict):
+        item = item.get("candidate")
+    if not isinstance(item, str):
+        raise MalformedResponseError("expected a candidate", name)
+    line = " ".join(item.split()).removeprefix("a=")
+    if line and not line.startswith("candidate:"):
+        line = f"candidate:{line}"  # aiortc's own text leaves the prefix out
+    if line and not _CANDIDATE.fullmatch(line):
+        raise MalformedResponseError(f"not an ICE candidate: {_words(line)[:80]!r}", name)
+    return line
+
+
+def video_codecs(sdp: str) -> tuple[str, ...]:
+    """The codecs the SDP's video sections name (``a=rtpmap``), upper-case, each once."""
+    names: dict[str, None] = {}
+    video = False
+    for line in sdp.splitlines():
+        if line.startswith("m="):
+            video = line.startswith("m=video ")
+        elif video and (match := _RTPMAP.match(line)):
+            names[match["name"].upper()] = None
+    return tuple(names)
+
+
+def require_h264(sdp: str) -> None:
+    """Refuse an offer this viewer cannot decode, before any media: XProtect forwards the
+    camera's own encoding, and a camera set to H.265 gets an offer with only that."""
+    if not any(line.startswith("m=video ") for line in sdp.splitlines()):
+        raise MalformedResponseError("the offer carries no video", "offerSDP.sdp")
+    codecs = video_codecs(sdp)
+    if "H264" not in codecs:
+        named = ", ".join(c for c in codecs if c not in _HELPERS) or "none named"
+        raise NotSupportedError(f"codec not supported by this viewer: {named}")
+
+
+def channel_reply(text: str) -> ChannelReply | None:
+    """A data-channel message: a response to a request of ours, or None for anything else
+    (the server may push other messages). How a refusal is spelled is not documented
+    [guess]: an ``error`` (text or object) beside the response or in its ``params``."""
+    document = _object(_decode(text), "(message)")
+    if document.get("type") != "response":
+        return None
+    method = document.get("method")
+    params = document.get("params")
+    error = document.get("error")
+    if not error and isinstance(params, dict):
+        error = params.get("error")
+    return ChannelReply(method if isinstance(method, str) else None, _said(error))
+
+
+def _said(error: object) -> str | None:
+    if not error:
+        return None
+    if isinstance(error, dict):
+        for key in ("message", "errorText", "description", "code"):
+            if isinstance(error.get(key), str) and error[key]:
+                return _words(error[key])
+        return "no reason given"
+    return _words(str(error)) or "no reason given"
+
