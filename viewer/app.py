@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication
 
 from viewer import __version__
 from viewer.backends.rtsp import RtspBackend, RtspCamera
+from viewer.core.errors import VigilError
 from viewer.core.models import CameraRef, Site
 from viewer.demo import serve
 from viewer.demo.footage import ALL_CAMERAS, DEMO_CAMERAS
@@ -37,6 +38,7 @@ from viewer.ui.main_window import MainWindow, versions
 log = logging.getLogger("viewer")
 
 DEMO_SITE_ID = "demo"
+DEMO_XPROTECT_ID = "demo-xprotect"
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ async def _gui_session(app: QApplication, paths: Paths, log_file: Path, *, demo:
     if demo:
         demo_site = DemoSiteThread(paths.demo_footage)
         await asyncio.to_thread(demo_site.start)
-        await console.add_site(demo_backend(demo_site.site.describe()))
+        await add_demo_sites(console, demo_site.site.describe())
         footage_notice = asyncio.create_task(_report_footage(window, demo_site))
     await console.start()
     try:
@@ -147,6 +149,27 @@ async def _report_footage(window: MainWindow, demo_site: DemoSiteThread) -> None
         )
         announced = True
         await asyncio.sleep(1)
+
+
+async def add_demo_sites(console: Console, description: Sequence[dict[str, Any]]) -> None:
+    """The demo's RTSP cameras and its simulated XProtect site, for this session only:
+    its certificate pinned by the fingerprint the demo reports, its password in memory."""
+    await console.add_site(demo_backend(description))
+    for entry in description:
+        if entry["kind"] != "milestone":
+            continue
+        try:
+            await console.sites.add_unsaved(
+                DEMO_XPROTECT_ID,
+                "milestone",
+                "Demo XProtect",
+                entry["url"],
+                user=entry["user"],
+                password=entry["password"],
+                fingerprint=entry["sha256"],
+            )
+        except VigilError as exc:
+            log.error("the demo XProtect site could not be added: %s", exc)
 
 
 def demo_layout() -> Layout:

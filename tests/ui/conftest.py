@@ -47,13 +47,16 @@ def make_window(qloop, tmp_path, memory_keyring):
 
     windows = []
 
-    def make(*backends, layout=None, settings_path=None, size=(1000, 700)):
-        """``size=None`` keeps the geometry the settings restored."""
+    def make(*backends, layout=None, settings_path=None, size=(1000, 700), prepare=None):
+        """``size=None`` keeps the geometry the settings restored; ``prepare(console)``
+        adds sites before the console starts, as `vigil --demo` does."""
         console = Console(settings_path or tmp_path / "settings.json")
 
         async def start():
             for backend in backends:
                 await console.add_site(backend)
+            if prepare is not None:
+                await prepare(console)
             await console.start()
 
         qloop.run_until_complete(start())
@@ -73,6 +76,9 @@ def make_window(qloop, tmp_path, memory_keyring):
 
 @pytest.fixture
 def demo_window(make_window, demo_site):
-    from viewer.app import demo_backend, demo_layout
+    from viewer.app import add_demo_sites, demo_layout
 
-    return make_window(demo_backend(demo_site.site.describe()), layout=demo_layout())
+    description = demo_site.site.describe()
+    return make_window(
+        layout=demo_layout(), prepare=lambda console: add_demo_sites(console, description)
+    )

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QApplication
 from viewer.app import DEMO_SITE_ID
 from viewer.core.models import CameraRef
 from viewer.demo.footage import DEMO_CAMERAS
-from viewer.ui.camera_tree import CAMERA_ROLE
+from viewer.services.directory import SiteStatus
+from viewer.ui.camera_tree import CAMERA_ROLE, SITE_ROLE
 
 from .conftest import until
 from .pixels import assert_shows
@@ -96,3 +97,48 @@ def test_demo_grid_plays_drags_and_maximises_without_a_blank_paint(qloop, demo_w
         assert await until(lambda: all(t.frame is not None for t in tiles))
 
     qloop.run_until_complete(scenario())
+
+
+def tree_outline(model, parent, depth=0) -> list[str]:
+    """The tree's rows below ``parent`` as indented names, groups and cameras alike."""
+    lines = []
+    for row in range(model.rowCount(parent)):
+        index = model.index(row, 0, parent)
+        lines.append("  " * depth + index.data())
+        lines += tree_outline(model, index, depth + 1)
+    return lines
+
+
+def test_the_demo_includes_its_xprotect_site_pinned_and_kept_out_of_settings_and_keyring(
+    qloop, demo_window, demo_site, memory_keyring
+):
+    from viewer.app import DEMO_XPROTECT_ID
+
+    console = demo_window.console
+    session = console.directory.session(DEMO_XPROTECT_ID)
+    assert session is not None and session.status is SiteStatus.ONLINE
+    # Trusted by the demo's own fingerprint: nobody was asked, nothing else was trusted.
+    gateway = demo_site.site.milestone
+    assert session.backend._certificate.fingerprint == gateway.certificate.fingerprint
+    model = demo_window.tree.model
+    (site,) = [
+        model.index(row, 0)
+        for row in range(model.rowCount())
+        if model.index(row, 0).data(SITE_ROLE) == DEMO_XPROTECT_ID
+    ]
+    outline = tree_outline(model, site)
+    # The groups nest as the gateway arranges them, three deep.
+    for nested in (
+        ["Entrances", "  Visitors", "    Reception lobby"],
+        ["Outdoor", "  Car parks", "    Perimeter", "      Perimeter east"],
+    ):
+        start = outline.index(nested[0])
+        assert outline[start : start + len(nested)] == nested, outline
+    assert outline.count("  Main entrance") == 2
+    # For this session only: not in the settings, its password in no keyring.
+    assert console.settings.sites == []
+    assert console.sites.saved(DEMO_XPROTECT_ID) is None
+    assert memory_keyring.items == {}
+    console.store.flush()
+    saved = console.store.path.read_text() if console.store.path.exists() else ""
+    assert "milestone" not in saved and gateway.url not in saved

@@ -112,7 +112,8 @@ class DemoSite:
         entries.append(
             {
                 "kind": "milestone",
-                "name": "Demo Milestone XProtect 2025 R1 (simulated, self-signed certificate)",
+                "name": f"Demo Milestone XProtect {self.milestone.release} "
+                "(simulated, self-signed certificate)",
                 "url": self.milestone.url,
                 "user": self.milestone.user,
                 "password": self.milestone.password,

@@ -108,6 +108,32 @@ class Sites:
         await self._connect(config)
         return config
 
+    async def add_unsaved(
+        self,
+        site_id: str,
+        kind: str,
+        name: str,
+        url: str,
+        *,
+        user: str,
+        password: str,
+        fingerprint: str,
+    ) -> SiteConfig:
+        """Connect a site for this session only, as the demo's: pinned to the certificate
+        with ``fingerprint`` (the caller vouches for it, so nobody is asked), the password
+        held by its backend alone, nothing written to the settings or the keyring.
+
+        Raises UnknownCertificateError when the server presents another certificate.
+        """
+        certificate = await certificate_to_pin([(url, "url")], fingerprint)
+        config = SiteConfig(site_id, kind, name, url, user or None, certificate)
+        await self._directory.add(SiteSession(backend_for(config, password)))
+        return config
+
+    def saved(self, site_id: str) -> SiteConfig | None:
+        """The site as the settings keep it; None for one of this session only."""
+        return next((site for site in self._settings.sites if site.id == site_id), None)
+
     async def remove(self, site_id: str) -> None:
         self._settings.sites = [s for s in self._settings.sites if s.id != site_id]
         await self._secrets.delete(secret_key(site_id))
