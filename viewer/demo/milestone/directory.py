@@ -28,6 +28,10 @@ class SimCamera:
     name: str
     enabled: bool = True
     ptz: bool = False
+    codec: str = "H264"
+    """What its WebRTC offer carries; "H265" for a camera a viewer must refuse."""
+    privacy_masked: bool = False
+    """Its sessions are refused, as a camera under privacy masking is for this user."""
 
     def config(self) -> dict[str, Any]:
         """The fields a 2025 R1 server sends for a camera, in its order."""
@@ -109,6 +113,8 @@ class SimGroup:
 
 
 DISABLED_DEMO_ID = "cam99"
+H265_DEMO_ID = "cam98"
+MASKED_DEMO_ID = "cam97"
 _PTZ = {"cam12", "cam17"}
 
 
@@ -119,6 +125,9 @@ def _cameras() -> dict[str, SimCamera]:
     cameras.append(
         SimCamera(guid(f"camera/{DISABLED_DEMO_ID}"), DISABLED_DEMO_ID, "Old gatehouse", False)
     )
+    h265, masked = guid(f"camera/{H265_DEMO_ID}"), guid(f"camera/{MASKED_DEMO_ID}")
+    cameras.append(SimCamera(h265, H265_DEMO_ID, "Server room", codec="H265"))
+    cameras.append(SimCamera(masked, MASKED_DEMO_ID, "Staff room", privacy_masked=True))
     return {camera.demo_id: camera for camera in cameras}
 
 
@@ -138,14 +147,18 @@ GROUPS: tuple[SimGroup, ...] = (
         "01 06 10 16",
         (_group("Car parks", "02 05", (_group("Perimeter", "08 09 99"),)),),
     ),
-    _group("Building", "03 11 13 14"),
+    _group("Building", "03 11 13 14 98 97"),
     _group("Real sites' habits", "17 18 19 20"),
 )
 
 
 def bulk(count: int) -> tuple[SimGroup, list[SimCamera]]:
     """A group of ``count`` more cameras showing the demo's footage in turn: a large site."""
-    demo_ids = [camera.demo_id for camera in CAMERAS.values() if camera.enabled]
+    demo_ids = [
+        camera.demo_id
+        for camera in CAMERAS.values()
+        if camera.enabled and camera.codec == "H264" and not camera.privacy_masked
+    ]
     cameras = [
         SimCamera(guid(f"camera/bulk/{n}"), demo_ids[n % len(demo_ids)], f"Camera {n + 1:05d}")
         for n in range(count)

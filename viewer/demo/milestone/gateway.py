@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from viewer.demo.certificate import SelfSignedCertificate, self_signed
 from viewer.demo.milestone.directory import CAMERAS, GROUPS, SimCamera, bulk
 from viewer.demo.milestone.http import HttpServer, Request, Response
+from viewer.demo.milestone.webrtc import WebRtc
 
 RELEASES = {
     "2023 R3": "23.3.1.0",
@@ -163,6 +164,11 @@ class MilestoneSimulator:
         self.features: list[Feature] = []
         """Asked in order about every authorised ``/api/`` request the directory does not
         answer."""
+        self.webrtc = WebRtc(self)
+
+    def camera(self, camera_id: str) -> SimCamera | None:
+        """The camera with this id (any case), disabled ones included."""
+        return self._cameras.get(camera_id.lower())
 
     @property
     def version(self) -> str:
