@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 
 import pytest
 
@@ -15,7 +16,7 @@ from viewer.demo.footage import DEMO_CAMERAS
 from viewer.demo.site import DemoSiteThread
 from viewer.media.state import PlayerState
 from viewer.services.settings import Layout
-from viewer.ui.wording import state_text
+from viewer.ui.wording import clock_text, state_text
 
 from .conftest import until
 from .pixels import assert_shows
@@ -253,3 +254,18 @@ def test_closing_the_window_ends_every_decode_thread(qloop, make_window, demo_si
     qloop.run_until_complete(window.console.stop())
     alive = [t.name for t in threading.enumerate() if t.name.startswith(("player ", "catch-up "))]
     assert alive == []
+
+
+def test_the_title_bar_tells_when_the_live_picture_was_taken(qloop, make_window, demo_site):
+    window = make_window(demo_backend(demo_site.site.describe()), layout=single("cam02"))
+    (tile,) = window.grid.tiles
+
+    async def scenario():
+        assert await until(lambda: tile.frame is not None)
+        first = tile.clock
+        assert first == clock_text(tile.frame.instant)
+        # Live pictures are stamped as they arrive: the clock follows the wall clock.
+        assert abs(tile.frame.instant - time.time()) < 2
+        assert await until(lambda: tile.clock != first, within=3)
+
+    qloop.run_until_complete(scenario())

@@ -62,6 +62,10 @@ class NotSupportedError(VigilError):
     """The backend or the stream cannot do what was asked (a codec, a feature)."""
 
 
+class CodecNotSupportedError(NotSupportedError):
+    """The stream is in a codec this viewer cannot decode (an H.265-only WebRTC offer)."""
+
+
 class RateLimitedError(VigilError):
     """The server asked us to slow down; ``retry_after`` is in seconds when it said."""
 

@@ -12,7 +12,13 @@ that backlog is decoded at full speed on a helper thread and the current picture
 handed over at once, with no RTSP handshake and no wait for the camera's next key frame.
 
 Every reconnect asks for a fresh stream description (``resolve``): a backend's URL can
-carry a token that expired an hour after the first one was issued.
+carry a token that expired an hour after the first one was issued, and a WebRTC session
+is only good once.
+
+A description names its source: an FFmpeg URL (RTSP, HLS, files), demuxed and decoded
+here, or WebRTC signalling (media/webrtc.py), whose frames aiortc decodes. Both feed the
+same conversion, mailboxes, statistics, states and back-off. A hidden WebRTC stream
+keeps only its newest decoded frame: there are no packets to keep.
 
 The worker talks to the outside world only through callbacks that must be safe to call
 from any thread (a Qt signal emit, ``loop.call_soon_threadsafe``): ``wake`` when a
@@ -55,6 +61,7 @@ from viewer.media.rhythm import Rhythm
 from viewer.media.sources import open_plan
 from viewer.media.state import PlayerState, StateInfo
 from viewer.media.stats import StatsSnapshot, StreamStats
+from viewer.media.webrtc import WebRtcSource
 
 log = logging.getLogger(__name__)
 
@@ -122,10 +129,19 @@ class _Link:
     """What one connection decodes with. Guarded by the player's decode lock, because
     the catch-up after a hidden spell decodes on another thread than the demuxer."""
 
-    def __init__(self, codec: VideoCodecContext, converter: FrameConverter) -> None:
+    def __init__(
+        self,
+        codec: VideoCodecContext | None,
+        converter: FrameConverter,
+        instant: Callable[[av.VideoFrame], float | None] | None = None,
+    ) -> None:
+        """``codec`` is None for a source that hands over decoded frames (WebRTC);
+        ``instant`` tells a frame's wall-clock instant (the decode time by default)."""
         self.codec = codec
         self.converter = converter
+        self.instant = instant or (lambda frame: time.time())
         self.backlog: list[Packet] = []
+        self.newest_frame: av.VideoFrame | None = None
         self.backlog_bytes = 0
         self.need_keyframe = False
         self.size_key: tuple[int, int, int] | None = None
@@ -142,6 +158,10 @@ class _Link:
             self.backlog.clear()
             self.backlog_bytes = 0
             self.need_keyframe = True
+
+    def hold_frame(self, frame: av.VideoFrame) -> None:
+        """Keep a decoded frame from a source without packets, for the next showing."""
+        self.newest_frame = frame
 
     def take_backlog(self) -> list[Packet]:
         packets, self.backlog, self.backlog_bytes = self.backlog, [], 0
@@ -361,6 +381,9 @@ class StreamPlayer:
 
     def _play_once(self, description: StreamDescription) -> None:
         """Play until the source ends or fails; failures come out as VigilError."""
+        if description.signalling is not None:
+            self._play_webrtc(description)
+            return
         where = description.display_url
         plan = open_plan(description)
         # The read timeout is how long the stream may be silent: learned from its rhythm.
@@ -440,6 +463,32 @@ class StreamPlayer:
                     image = self._picture(link, frame)
                 self._hand_over(image)
 
+    def _play_webrtc(self, description: StreamDescription) -> None:
+        """Play a WebRTC session: aiortc decodes, this thread converts and hands over."""
+        source = WebRtcSource(description, open_timeout=self._open_timeout)
+        recorded = _RecordedClock(description) if description.rtp_ms_epoch else None
+        link = _Link(None, self._converter_factory(), recorded.instant if recorded else None)
+        with self._decode_lock:
+            self._link = link
+        self._rhythm.new_connection()
+        self._last_picture_at, self._watched_since = None, time.monotonic()
+        source.start()
+        try:
+            for frame, arrived in source.frames(self._stop, self._rhythm.silence_limit()):
+                self.stats.codec = source.codec or ""
+                self._rhythm.packet(time.monotonic(), frame.key_frame)
+                self.stats.packet(0)
+                with self._decode_lock:
+                    if self._hidden:
+                        link.hold_frame(frame)
+                        continue
+                    image = self._picture(link, frame, None if recorded else arrived)
+                self._hand_over(image)
+        finally:
+            source.close()
+            with self._decode_lock:
+                self._link = None
+
     def _check_alive(self, packet: Packet, where: str, silence: float) -> None:
         """Raise StreamLostError when the stream went quiet for longer than its rhythm allows."""
         now = time.monotonic()
@@ -459,6 +508,7 @@ class StreamPlayer:
                 raise StreamLostError(f"{where} sent no picture for {waited:.0f} s")
 
     def _decode(self, link: _Link, packet: Packet) -> list[av.VideoFrame]:
+        assert link.codec is not None, "a source of decoded frames has no packets"
         try:
             return link.codec.decode(packet)
         except av.InvalidDataError:
@@ -466,13 +516,17 @@ class StreamPlayer:
             self.stats.corrupt_packets += 1
             return []
 
-    def _picture(self, link: _Link, frame: av.VideoFrame) -> VideoImage:
-        """``frame`` converted for the viewers; called with the decode lock held."""
+    def _picture(
+        self, link: _Link, frame: av.VideoFrame, instant: float | None = None
+    ) -> VideoImage:
+        """``frame`` converted for the viewers; called with the decode lock held.
+        ``instant`` overrides what the link tells of the frame's wall-clock time."""
         self._sequence += 1
         key = (self._box_version, frame.width, frame.height)
         if key != link.size_key:
             link.size_key, link.size = key, self._output_size(frame.width, frame.height)
         image = link.converter.convert(frame, *link.size, self._sequence)
+        image.instant = link.instant(frame) if instant is None else instant
         self.stats.frame(frame.width, frame.height, image.decoded_at)
         self._last_picture_at = image.decoded_at
         return image
@@ -507,7 +561,7 @@ class StreamPlayer:
             link = self._link
             if link is None:
                 return
-            newest = None
+            newest, link.newest_frame = link.newest_frame, None
             for packet in link.take_backlog():
                 frames = self._decode(link, packet)
                 if frames:
@@ -545,6 +599,26 @@ def _packet_time(packet: Packet) -> float | None:
     if packet.pts is None or packet.time_base is None:
         return None
     return float(packet.pts * packet.time_base)
+
+
+class _RecordedClock:
+    """A recording's frame instants from RTP timestamps that count milliseconds from the
+    instant asked for (XProtect playback), unwrapped past 2**32."""
+
+    def __init__(self, description: StreamDescription) -> None:
+        assert description.rtp_ms_epoch is not None
+        self._epoch = description.rtp_ms_epoch.timestamp()
+        self._last: int | None = None
+        self._wraps = 0
+
+    def instant(self, frame: av.VideoFrame) -> float | None:
+        if frame.pts is None:
+            return None
+        stamp = int(frame.pts) & 0xFFFFFFFF
+        if self._last is not None and stamp < self._last - 2**31:
+            self._wraps += 1
+        self._last = stamp
+        return self._epoch + (stamp + self._wraps * 2**32) / 1000.0
 
 
 class _PresentationClock:

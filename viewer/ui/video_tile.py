@@ -42,7 +42,7 @@ from viewer.media.state import PlayerState, StateInfo
 from viewer.services.camera_view import CameraView
 from viewer.ui.dragdrop import camera_from_mime, camera_mime
 from viewer.ui.tasks import spawn
-from viewer.ui.wording import detail_text, state_text, statistics_text
+from viewer.ui.wording import clock_text, detail_text, state_text, statistics_text
 
 BACKGROUND = QColor(12, 12, 14)
 SELECTED = QColor(64, 156, 255)
@@ -79,6 +79,8 @@ class VideoTile(QWidget):
         self._is_selected = False
         self._title_cache = _PixmapCache()
         self._message_cache = _PixmapCache()
+        self._clock_second = -1
+        self._clock = ""
         self._drag_start: QPoint | None = None
         self.painted_frames = 0
         """Distinct pictures painted so far: the frame rate the operator sees."""
@@ -344,8 +346,10 @@ class VideoTile(QWidget):
         title = None
         if self._view is not None:
             live = self._state.state is PlayerState.PLAYING
+            clock = self._clock_text()
             title = self._title_cache.get(
-                (self.width(), self.devicePixelRatioF(), self._name, live), self._draw_title
+                (self.width(), self.devicePixelRatioF(), self._name, live, clock),
+                lambda: self._draw_title(clock),
             )
             painter.drawPixmap(0, 0, title)
         if self._statistics:
@@ -408,7 +412,22 @@ class VideoTile(QWidget):
         pixmap.fill(Qt.GlobalColor.transparent)
         return pixmap, QPainter(pixmap)
 
-    def _draw_title(self) -> QPixmap:
+    @property
+    def clock(self) -> str:
+        """The instant of the picture shown, as the title bar says it (local time)."""
+        return self._clock_text()
+
+    def _clock_text(self) -> str:
+        """When the shown picture was taken, to the second; formatted once a second."""
+        frame = self._frame
+        if frame is None or frame.instant is None:
+            return ""
+        second = int(frame.instant)
+        if second != self._clock_second:
+            self._clock_second, self._clock = second, clock_text(second)
+        return self._clock
+
+    def _draw_title(self, clock: str) -> QPixmap:
         font = self._font(max(10, min(14, self.height() // 14)))
         metrics = QFontMetrics(font)
         pixmap, painter = self._transparent(self.width(), metrics.height() + 6)
@@ -416,7 +435,7 @@ class VideoTile(QWidget):
         painter.setFont(font)
         painter.fillRect(bar, QColor(0, 0, 0, 140))
         live = self._state.state is PlayerState.PLAYING
-        badge = "● LIVE" if live else ""
+        badge = "  ".join(part for part in ("● LIVE" if live else "", clock) if part)
         badge_width = metrics.horizontalAdvance(badge) + 8 if badge else 0
         painter.setPen(QColor(235, 235, 235))
         name = metrics.elidedText(

@@ -13,6 +13,7 @@ from viewer.core.errors import (
     AuthenticationError,
     CertificateChangedError,
     CertificateError,
+    CodecNotSupportedError,
     InsecureLinkError,
     NotFoundError,
     NotSupportedError,
@@ -38,6 +39,8 @@ def problem(error: VigilError | None) -> str:
             return "Unreachable"
         case NotFoundError():
             return "Stream not found"
+        case CodecNotSupportedError():
+            return "Codec not supported by this viewer"
         case NotSupportedError():
             return "Not supported"
         case CertificateChangedError():
@@ -54,6 +57,11 @@ def problem(error: VigilError | None) -> str:
             return ""
         case _:
             return "Error"
+
+
+def clock_text(instant: float) -> str:
+    """A picture's instant (UTC seconds since the epoch) in the operator's local time."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(instant))
 
 
 def trust_question(fingerprint: str, device: str = "camera") -> str:
