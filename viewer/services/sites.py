@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from viewer.backends.base import Backend
 from viewer.backends.milestone.backend import MilestoneBackend
-from viewer.core.errors import InvalidInputError, NotSupportedError
+from viewer.core.errors import InvalidInputError, NotFoundError, NotSupportedError
 from viewer.core.models import Site
 from viewer.services.directory import Directory, SiteSession
 from viewer.services.pinning import certificate_to_pin
@@ -133,6 +133,26 @@ class Sites:
     def saved(self, site_id: str) -> SiteConfig | None:
         """The site as the settings keep it; None for one of this session only."""
         return next((site for site in self._settings.sites if site.id == site_id), None)
+
+    async def set_password(self, site_id: str, password: str) -> bool:
+        """Keep a new password for a saved site and connect it again with it; False when
+        the keyring could not keep it (held for this session only, see SecretStore.set).
+
+        Returns once the site's first attempt with it has ended, as ``add`` does.
+        """
+        config = self.saved(site_id)
+        if config is None:
+            raise NotFoundError(f"no saved site {site_id!r}")
+        saved = await self._secrets.set(secret_key(site_id), password)
+        old = self._directory.session(site_id)
+        if old is not None:
+            await old.close()
+        await self._connect(config)
+        return saved
+
+    def password_session_only(self, site_id: str) -> bool:
+        """Whether the site's password will be lost at quit: no keyring, or it refused."""
+        return self._secrets.session_only(secret_key(site_id))
 
     async def remove(self, site_id: str) -> None:
         self._settings.sites = [s for s in self._settings.sites if s.id != site_id]

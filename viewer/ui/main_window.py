@@ -38,7 +38,8 @@ from viewer.services.local_cameras import SITE as LOCAL_SITE
 from viewer.services.settings import GRID_SIZES, Layout, SiteConfig
 from viewer.ui.add_camera_dialog import AddCameraDialog
 from viewer.ui.add_site_dialog import AddSiteDialog
-from viewer.ui.camera_tree import CAMERA_ROLE, CameraTree
+from viewer.ui.camera_tree import CAMERA_ROLE, SITE_ROLE, CameraTree
+from viewer.ui.site_menu import site_menu
 from viewer.ui.tasks import spawn
 from viewer.ui.video_grid import VideoGrid
 from viewer.ui.wording import NOT_IN_KEYRING
@@ -282,6 +283,12 @@ class MainWindow(QMainWindow):
     def _tree_menu(self, position: QPoint) -> None:
         index = self.tree.view.indexAt(position)
         ref = index.data(CAMERA_ROLE)
+        session = self.console.directory.session(index.data(SITE_ROLE) or "")
+        if session is not None:
+            menu = site_menu(self, self.console.sites, session, self.statusBar().showMessage)
+            if menu is not None:
+                menu.popup(self.tree.view.viewport().mapToGlobal(position))
+            return
         if not isinstance(ref, CameraRef):
             return
         menu = QMenu(self)
