@@ -26,7 +26,8 @@ from typing import TypeVar
 import httpx
 
 from viewer.backends.base import Backend, Capabilities
-from viewer.backends.milestone import parse
+from viewer.backends.milestone import bookmarks, parse
+from viewer.backends.milestone.recorder import Recorders
 from viewer.core.certificates import PinnedCertificate, fingerprint
 from viewer.core.errors import (
     AuthenticationError,
@@ -39,7 +40,17 @@ from viewer.core.errors import (
     UnreachableError,
     VigilError,
 )
-from viewer.core.models import Camera, CameraGroup, Quality, Site, StreamInfo
+from viewer.core.models import (
+    Bookmark,
+    Camera,
+    CameraGroup,
+    EvidenceLock,
+    Quality,
+    Site,
+    StreamInfo,
+    Timeline,
+    TimeSpan,
+)
 from viewer.core.redact import known_secrets, mask_url, redact_text
 from viewer.core.streams import StreamDescription
 
@@ -85,6 +96,7 @@ class MilestoneBackend(Backend):
         self._requests = asyncio.Semaphore(CONCURRENT_REQUESTS)
         self._password_known = False
         self._streams: dict[str, tuple[parse.Stream, ...]] = {}
+        self._recorders = Recorders(self)
         self.renewal_error: VigilError | None = None
         """Why the last background renewal failed; the next request logs in again."""
 
@@ -109,6 +121,10 @@ class MilestoneBackend(Backend):
         try:
             await self._login(use_refresh=False)
             self.version = parse.version(await self._get(f"{CONFIG}/sites"))
+            marks = bookmarks.available(self.version)
+            self.capabilities = replace(
+                self.capabilities, timeline=True, bookmarks=marks, evidence_lock=marks
+            )
         except BaseException:
             await self.close()
             raise
@@ -124,6 +140,7 @@ class MilestoneBackend(Backend):
             await self._client.aclose()
             self._client = None
         self._forget_token()
+        self._recorders.forget()
         if self._password_known:
             known_secrets.discard(self._password)
             self._password_known = False
@@ -303,6 +320,43 @@ class MilestoneBackend(Backend):
                     f"the server sent {count} items for a page of {self._page_size}", "array"
                 )
         raise MalformedResponseError(f"more than {MAX_PAGES} pages", "array")
+
+    # -- recordings, bookmarks, evidence locks (recorder.py, bookmarks.py) ---------------
+
+    async def timeline(self, camera_id: str, span: TimeSpan) -> Timeline:
+        """Recorded spans from the recorder (SOAP) and, where the release has them, the
+        camera's bookmarks."""
+        segments = await self._recorders.segments(camera_id, span)
+        marks = await self.bookmarks(camera_id, span) if self.capabilities.bookmarks else ()
+        return Timeline(span, segments, (), marks)
+
+    async def create_bookmark(
+        self, camera_id: str, span: TimeSpan, header: str, description: str = ""
+    ) -> Bookmark:
+        return await bookmarks.create(self, camera_id, span, header, description)
+
+    async def bookmark(self, bookmark_id: str) -> Bookmark:
+        return await bookmarks.read(self, bookmark_id)
+
+    async def bookmarks(self, camera_id: str, span: TimeSpan) -> tuple[Bookmark, ...]:
+        return await bookmarks.search(self, camera_id, span)
+
+    async def update_bookmark(self, bookmark: Bookmark) -> Bookmark:
+        return await bookmarks.update(self, bookmark)
+
+    async def delete_bookmark(self, bookmark_id: str) -> None:
+        await bookmarks.delete(self, bookmark_id)
+
+    async def create_evidence_lock(
+        self, camera_ids: Sequence[str], span: TimeSpan, header: str, description: str = ""
+    ) -> EvidenceLock:
+        return await bookmarks.lock(self, camera_ids, span, header, description)
+
+    async def evidence_locks(self, span: TimeSpan) -> tuple[EvidenceLock, ...]:
+        return await bookmarks.locks(self, span)
+
+    async def delete_evidence_lock(self, lock_id: str) -> None:
+        await bookmarks.unlock(self, lock_id)
 
 
 def _group_page(body: bytes) -> tuple[tuple[parse.Group, ...], int]:

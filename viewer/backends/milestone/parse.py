@@ -14,6 +14,7 @@ import html
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from viewer.core.errors import (
@@ -25,7 +26,16 @@ from viewer.core.errors import (
     UnreachableError,
     VigilError,
 )
-from viewer.core.models import Camera, CameraRef, CameraStatus, Quality, StreamInfo
+from viewer.core.models import (
+    Bookmark,
+    Camera,
+    CameraRef,
+    CameraStatus,
+    EvidenceLock,
+    Quality,
+    StreamInfo,
+    TimeSpan,
+)
 from viewer.core.redact import redact_text
 
 # Release names by (major, minor) of the product version: 25.1 is "2025 R1".
@@ -409,3 +419,150 @@ def _said(error: object) -> str | None:
         return "no reason given"
     return _words(str(error)) or "no reason given"
 
+
+# -- Bookmarks, evidence locks, recording servers (2024 R2+ for the first two) --------
+# Documented only (MIP VMS Bookmarks and Evidence Locks REST, 1.0.0): a bookmark's id is
+# its ``relations.self.id``, an evidence lock's also ``id``; times are UTC with up to seven
+# decimals (``9999-12-31T22:59:59.9999999Z``), so they are read to the microsecond.
+
+_MAX_TIME_TEXT = 40
+
+
+@dataclass(frozen=True)
+class RecordingServer:
+    """A recorder; its SOAP services (``RecorderCommandService``) live under ``web_uri``."""
+
+    id: str
+    web_uri: str
+
+
+def instant(value: Any, name: str) -> datetime:
+    """A server's ISO 8601 time as aware UTC; one without a zone is UTC, as XProtect's are."""
+    if not isinstance(value, str) or not value.isascii() or len(value) > _MAX_TIME_TEXT:
+        raise MalformedResponseError("expected a time", name)
+    if "T" not in value:
+        raise MalformedResponseError("expected a date and a time", name)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise MalformedResponseError(f"unreadable time {value!r}", name) from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise MalformedResponseError(f"time out of range {value!r}", name) from None
+
+
+def iso(moment: datetime) -> str:
+    """A time as the Config API writes them: UTC, ``Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _span(item: dict[str, Any], begin: str, end: str, where: str) -> TimeSpan:
+    start = instant(item.get(begin), f"{where}.{begin}")
+    stop = instant(item.get(end), f"{where}.{end}")
+    if stop < start:
+        raise MalformedResponseError("ends before it begins", f"{where}.{end}")
+    return TimeSpan(start, stop)
+
+
+def _own_id(item: dict[str, Any], where: str) -> str:
+    if isinstance(item.get("id"), str) and item["id"]:
+        return str(item["id"])
+    self_ref = _object(_object(item.get("relations"), f"{where}.relations").get("self"), "self")
+    return _text(self_ref, "id", f"{where}.relations.self.id")
+
+
+def _device(path: Any, where: str) -> str:
+    """A ``devicePath`` ``{"type":"cameras","id"}``'s camera id."""
+    device = _object(path, where)
+    kind = device.get("type", "cameras")
+    if not isinstance(kind, str) or kind.lower() != "cameras":
+        raise MalformedResponseError("expected a camera", f"{where}.type")
+    return _text(device, "id", f"{where}.id")
+
+
+def _words_of(item: dict[str, Any], key: str, where: str) -> str:
+    value = item.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise MalformedResponseError("expected a string", f"{where}.{key}")
+    return value
+
+
+def _one(body: bytes | str) -> dict[str, Any]:
+    """The object of a ``{"data":{...}}`` or (for a task) ``{"result":{...}}`` envelope."""
+    document = _object(_decode(body), "(body)")
+    key = "data" if "data" in document else "result"
+    return _object(document.get(key), key)
+
+
+def _many(body: bytes | str) -> list[dict[str, Any]]:
+    """A search task's items: ``{"array":[...]}`` [guess], or a ``result`` list."""
+    document = _object(_decode(body), "(body)")
+    key = "array" if "array" in document else "result"
+    items = document.get(key)
+    if not isinstance(items, list):
+        raise MalformedResponseError("expected a list", key)
+    return [_object(item, f"{key}[{index}]") for index, item in enumerate(items)]
+
+
+def _bookmark(item: dict[str, Any], site_id: str, where: str) -> Bookmark:
+    return Bookmark(
+        id=_own_id(item, where),
+        camera=CameraRef(site_id, _device(item.get("devicePath"), f"{where}.devicePath")),
+        span=_span(item, "timeBegin", "timeEnd", where),
+        header=_words_of(item, "header", where),
+        description=_words_of(item, "description", where),
+    )
+
+
+def bookmark(body: bytes | str, site_id: str) -> Bookmark:
+    """``GET``/``PATCH /bookmarks/{id}`` (``data``) or a created one (``result``)."""
+    return _bookmark(_one(body), site_id, "bookmark")
+
+
+def bookmarks(body: bytes | str, site_id: str) -> tuple[Bookmark, ...]:
+    return tuple(
+        _bookmark(item, site_id, f"array[{index}]") for index, item in enumerate(_many(body))
+    )
+
+
+def _evidence_lock(item: dict[str, Any], site_id: str, where: str) -> EvidenceLock:
+    paths = item.get("devicePaths")
+    if not isinstance(paths, list):
+        raise MalformedResponseError("expected a list", f"{where}.devicePaths")
+    cameras = tuple(
+        CameraRef(site_id, _device(path, f"{where}.devicePaths[{index}]"))
+        for index, path in enumerate(paths)
+    )
+    return EvidenceLock(
+        id=_own_id(item, where),
+        cameras=cameras,
+        span=_span(item, "startTime", "endTime", where),
+        header=_words_of(item, "header", where),
+        description=_words_of(item, "description", where),
+    )
+
+
+def evidence_lock(body: bytes | str, site_id: str) -> EvidenceLock:
+    return _evidence_lock(_one(body), site_id, "evidenceLock")
+
+
+def evidence_locks(body: bytes | str, site_id: str) -> tuple[EvidenceLock, ...]:
+    return tuple(
+        _evidence_lock(item, site_id, f"array[{index}]") for index, item in enumerate(_many(body))
+    )
+
+
+def recording_servers(body: bytes | str) -> tuple[RecordingServer, ...]:
+    """``/recordingServers``: each recorder's ``webServerUri`` (``http://host:7563/``)."""
+    result = []
+    for index, item in enumerate(_array(body)):
+        uri = _text(item, "webServerUri", f"array[{index}].webServerUri")
+        if not uri.lower().startswith(("http://", "https://")):
+            raise MalformedResponseError("expected an http(s) address", "webServerUri")
+        result.append(RecordingServer(_own_id(item, f"array[{index}]"), uri))
+    return tuple(result)

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from viewer.demo.certificate import SelfSignedCertificate, self_signed
+from viewer.demo.milestone.bookmarks import BookmarksFeature
 from viewer.demo.milestone.directory import CAMERAS, GROUPS, SimCamera, bulk
 from viewer.demo.milestone.http import HttpServer, Request, Response
+from viewer.demo.milestone.recorder import SOAP_PATHS, RecorderFeature
 from viewer.demo.milestone.webrtc import WebRtc
 
 RELEASES = {
@@ -164,6 +166,8 @@ class MilestoneSimulator:
         self.features: list[Feature] = []
         """Asked in order about every authorised ``/api/`` request the directory does not
         answer."""
+        self.bookmarks, self.recorder = BookmarksFeature(self), RecorderFeature(self)
+        self.features += [self.bookmarks, self.recorder]
         self.webrtc = WebRtc(self)
 
     def camera(self, camera_id: str) -> SimCamera | None:
@@ -215,6 +219,8 @@ class MilestoneSimulator:
             if request.method != "POST":
                 return Response(405, b"", headers={"Allow": "POST"})
             return self._token(request.form())
+        if path in SOAP_PATHS:  # the SOAP services check their own tokens
+            return await self.recorder.soap(request)
         if not path.startswith("/api/"):
             return Response(404, IIS_404, "text/html")
         if not self._authorised(request):
