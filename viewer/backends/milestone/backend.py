@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
@@ -27,6 +27,8 @@ import httpx
 
 from viewer.backends.base import Backend, Capabilities
 from viewer.backends.milestone import bookmarks, parse
+from viewer.backends.milestone.event_parse import UserDefinedEvent
+from viewer.backends.milestone.events import Events
 from viewer.backends.milestone.recorder import Recorders
 from viewer.core.certificates import PinnedCertificate, fingerprint
 from viewer.core.errors import (
@@ -44,6 +46,8 @@ from viewer.core.models import (
     Bookmark,
     Camera,
     CameraGroup,
+    CameraStatus,
+    Event,
     EvidenceLock,
     Quality,
     Site,
@@ -97,6 +101,7 @@ class MilestoneBackend(Backend):
         self._password_known = False
         self._streams: dict[str, tuple[parse.Stream, ...]] = {}
         self._recorders = Recorders(self)
+        self._events = Events(self)
         self.renewal_error: VigilError | None = None
         """Why the last background renewal failed; the next request logs in again."""
 
@@ -129,8 +134,11 @@ class MilestoneBackend(Backend):
             await self.close()
             raise
         self._renewal = asyncio.create_task(self._renew_forever(), name="milestone token")
+        self._events.start()
+        self.capabilities = replace(self.capabilities, events=True)
 
     async def close(self) -> None:
+        await self._events.stop()
         if self._renewal is not None:
             self._renewal.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -274,6 +282,34 @@ class MilestoneBackend(Backend):
                 presented,
             )
         return CertificateError(f"{mask_url(self._url)}: the trusted certificate was refused")
+
+    # -- events (events.py) ------------------------------------------------------------
+
+    def events(self) -> AsyncIterator[Event]:
+        return self._events.live().listen()
+
+    def watch_camera_status(self, listener: Callable[[str, CameraStatus], None]) -> None:
+        self._events.live().on_status(listener)
+
+    async def events_between(self, camera_id: str | None, span: TimeSpan) -> tuple[Event, ...]:
+        return await self._events.between(camera_id, span)
+
+    async def trigger_event(self, type_id: str, camera_id: str | None = None) -> Event | None:
+        """Events REST: an event of ``type_id`` (a user-defined event's id, or a type with
+        the camera as its source) now; the server answers 202."""
+        return await self._events.trigger(type_id, camera_id)
+
+    async def user_defined_events(self) -> tuple[UserDefinedEvent, ...]:
+        return await self._events.user_defined()
+
+    async def create_user_defined_event(self, name: str) -> UserDefinedEvent:
+        return await self._events.create(name)
+
+    async def rename_user_defined_event(self, event_id: str, name: str) -> UserDefinedEvent:
+        return await self._events.rename(event_id, name)
+
+    async def delete_user_defined_event(self, event_id: str) -> None:
+        await self._events.delete(event_id)
 
     # -- the camera tree ---------------------------------------------------------------
 

@@ -20,6 +20,8 @@ from typing import Any, Protocol
 from viewer.demo.certificate import SelfSignedCertificate, self_signed
 from viewer.demo.milestone.bookmarks import BookmarksFeature
 from viewer.demo.milestone.directory import CAMERAS, GROUPS, SimCamera, bulk
+from viewer.demo.milestone.events import SOCKET_PATH as EVENTS_SOCKET
+from viewer.demo.milestone.events import MilestoneEvents
 from viewer.demo.milestone.http import HttpServer, Request, Response
 from viewer.demo.milestone.recorder import SOAP_PATHS, RecorderFeature
 from viewer.demo.milestone.webrtc import WebRtc
@@ -166,6 +168,8 @@ class MilestoneSimulator:
         self.features: list[Feature] = []
         """Asked in order about every authorised ``/api/`` request the directory does not
         answer."""
+        self.events = MilestoneEvents(self)
+        self.features.append(self.events)
         self.bookmarks, self.recorder = BookmarksFeature(self), RecorderFeature(self)
         self.features += [self.bookmarks, self.recorder]
         self.webrtc = WebRtc(self)
@@ -223,7 +227,9 @@ class MilestoneSimulator:
             return await self.recorder.soap(request)
         if not path.startswith("/api/"):
             return Response(404, IIS_404, "text/html")
-        if not self._authorised(request):
+        # An events socket may bring its token in its first message instead (2024 R1+).
+        later = path == EVENTS_SOCKET and "authorization" not in request.headers
+        if not later and not self._authorised(request):
             return Response(401, b"", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
         for feature in self.features:
             answer = await feature.answer(request, path)

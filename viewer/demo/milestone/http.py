@@ -35,12 +35,19 @@ class Request:
         return dict(parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True))
 
 
+Tunnel = Callable[[asyncio.StreamReader, asyncio.StreamWriter, bytes], Awaitable[None]]
+"""Takes over a connection after ``101 Switching Protocols`` (a WebSocket); the bytes are
+what the client sent after its upgrade request."""
+
+
 @dataclass(frozen=True)
 class Response:
     status: int
     body: bytes = b""
     content_type: str = "application/json; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    tunnel: Tunnel | None = None
+    """With status 101: who speaks on the connection from then on."""
 
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -110,6 +117,10 @@ class HttpServer:
             except Exception as error:
                 _log.warning("%s %s failed: %s", request.method, request.path, type(error).__name__)
                 response = Response(500, b"")
+            if response.status == 101 and response.tunnel is not None:
+                await self._switch(connection, writer, response)
+                await response.tunnel(reader, writer, connection.trailing_data[0])
+                return
             headers: list[tuple[bytes, bytes]] = [
                 (b"Server", self._server_name),
                 (b"Content-Type", response.content_type.encode("ascii")),
@@ -125,6 +136,15 @@ class HttpServer:
             if connection.our_state is h11.MUST_CLOSE or connection.their_state is h11.MUST_CLOSE:
                 return
             connection.start_next_cycle()
+
+    async def _switch(
+        self, connection: h11.Connection, writer: asyncio.StreamWriter, response: Response
+    ) -> None:
+        headers = [(b"Server", self._server_name)] + [
+            (k.encode("ascii"), v.encode("latin-1")) for k, v in response.headers.items()
+        ]
+        writer.write(connection.send(h11.InformationalResponse(status_code=101, headers=headers)))
+        await writer.drain()
 
     async def _read_request(
         self, connection: h11.Connection, reader: asyncio.StreamReader
