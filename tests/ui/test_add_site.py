@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.machinery
+import sys
+import types
+
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
@@ -69,3 +73,43 @@ def test_an_address_that_is_no_server_is_explained_beside_the_field(qloop, make_
     assert dialog.isVisible() and dialog.error.isVisible()
     assert "https://" in dialog.error.text()
     assert window.console.settings.sites == []
+
+
+def test_a_windows_user_where_no_ntlm_add_on_is_installed_is_explained_beside_the_choice(
+    qloop, make_window
+):
+    window = make_window()
+    dialog = AddSiteDialog(window.console.sites, keyring_available=True, parent=window)
+    dialog.show()
+    assert dialog.login.currentText() == "Basic user" and not dialog.login_note.isVisible()
+    dialog.login.setCurrentIndex(dialog.login.findData("windows"))
+    assert dialog.login_note.isVisible()
+    assert dialog.login_note.text() == "Windows login is not supported by this installation."
+    # The note sits with the choice it explains: in the row right below it.
+    form = dialog.form
+    login_row = form.getWidgetPosition(dialog.login)[0]
+    assert form.getWidgetPosition(dialog.login_note)[0] == login_row + 1
+    dialog.url.setText("https://vms.example")
+    dialog.user.setText("CORP\\eve")
+    dialog.password.setText("pw")
+    click_ok(qloop, dialog)
+    assert dialog.isVisible() and dialog.error.isVisible()
+    assert "not supported by this installation" in dialog.error.text()
+    assert dialog.login.hasFocus() or dialog.focusWidget() is dialog.login
+    assert window.console.settings.sites == []
+    dialog.login.setCurrentIndex(dialog.login.findData("basic"))
+    assert not dialog.login_note.isVisible()
+
+
+def test_a_windows_user_where_an_ntlm_add_on_is_installed_needs_no_note(
+    qloop, make_window, monkeypatch
+):
+    add_on = types.ModuleType("httpx_ntlm")
+    add_on.__spec__ = importlib.machinery.ModuleSpec("httpx_ntlm", None)
+    monkeypatch.setitem(sys.modules, "httpx_ntlm", add_on)
+    window = make_window()
+    dialog = AddSiteDialog(window.console.sites, keyring_available=True, parent=window)
+    dialog.show()
+    dialog.login.setCurrentIndex(dialog.login.findData("windows"))
+    assert not dialog.login_note.isVisible()
+    assert dialog.user.placeholderText() == "DOMAIN\\name"

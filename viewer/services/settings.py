@@ -43,6 +43,8 @@ class Layout:
 
 # Site kinds this version connects to (besides the operator's own RTSP cameras).
 SITE_KINDS = ("milestone",)
+# How a site's user logs in: a user of the VMS itself, or a Windows (domain) user.
+LOGIN_KINDS = ("basic", "windows")
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class SiteConfig:
     user: str | None = None
     certificate: PinnedCertificate | None = None
     """The gateway's own certificate, trusted by the operator (most are self-signed)."""
+    login: str = "basic"
+    """One of LOGIN_KINDS."""
 
 
 @dataclass
@@ -264,6 +268,7 @@ def _site_to_json(site: SiteConfig) -> dict[str, Any]:
         "name": site.name,
         "url": without_password(site.url),
         "user": site.user,
+        "login": site.login,
         **_certificate_to_json(site.certificate),
     }
 
@@ -276,7 +281,14 @@ def _site_from_json(data: dict[str, Any]) -> SiteConfig:
         url=_text(data.get("url"), "site address"),
         user=_optional_text(data.get("user"), "site user"),
         certificate=_certificate_from_json(data.get("certificate")),
+        login=_login_kind(data.get("login", "basic")),
     )
+
+
+def _login_kind(value: object) -> str:
+    if value not in LOGIN_KINDS:
+        raise ValueError(f"unknown login kind {value!r}; known: {', '.join(LOGIN_KINDS)}")
+    return str(value)
 
 
 def _certificate_from_json(value: object) -> PinnedCertificate | None:

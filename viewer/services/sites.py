@@ -16,21 +16,34 @@ from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 from viewer.backends.base import Backend
+from viewer.backends.milestone import windows
 from viewer.backends.milestone.backend import MilestoneBackend
 from viewer.core.errors import InvalidInputError, NotFoundError, NotSupportedError
 from viewer.core.models import Site
 from viewer.services.directory import Directory, SiteSession
 from viewer.services.pinning import certificate_to_pin
 from viewer.services.secrets import SecretStore
-from viewer.services.settings import Settings, SettingsStore, SiteConfig
+from viewer.services.settings import LOGIN_KINDS, Settings, SettingsStore, SiteConfig
 
 BackendFactory = Callable[[SiteConfig, str | None], Backend]
+
+WINDOWS_UNSUPPORTED = windows.UNSUPPORTED
+
+
+def windows_login_available() -> bool:
+    """Whether Windows users can log in here (an NTLM add-on for httpx is installed)."""
+    return windows.available()
 
 
 def _milestone(config: SiteConfig, password: str | None) -> Backend:
     site = Site(id=config.id, name=config.name, kind=config.kind)
     return MilestoneBackend(
-        site, config.url, config.user or "", password or "", certificate=config.certificate
+        site,
+        config.url,
+        config.user or "",
+        password or "",
+        certificate=config.certificate,
+        windows_user=config.login == "windows",
     )
 
 
@@ -77,15 +90,21 @@ class Sites:
         password: str,
         *,
         trusted_fingerprint: str | None = None,
+        login: str = "basic",
     ) -> SiteConfig:
         """Validate, save and connect a site.
 
-        Raises InvalidInputError naming the form field ("url", "kind") when the address
-        or kind is unusable, and UnknownCertificateError (with the fingerprint to show)
-        until the operator trusts a certificate no authority vouches for.
+        Raises InvalidInputError naming the form field ("url", "kind", "login") when the
+        address, kind or login kind is unusable, and UnknownCertificateError (with the
+        fingerprint to show) until the operator trusts a certificate no authority
+        vouches for.
         """
         if kind not in FACTORIES:
             raise InvalidInputError("Vigil cannot connect to this kind of site.", "kind")
+        if login not in LOGIN_KINDS:
+            raise InvalidInputError(f"Unknown login kind {login!r}.", "login")
+        if login == "windows" and not windows_login_available():
+            raise InvalidInputError(f"{WINDOWS_UNSUPPORTED}.", "login")
         address = url.strip().rstrip("/")
         parts = urlsplit(address)
         if parts.scheme.lower() not in {"https", "http"} or not parts.hostname:
@@ -100,6 +119,7 @@ class Sites:
             url=address,
             user=user.strip() or None,
             certificate=certificate,
+            login=login,
         )
         if password:
             await self._secrets.set(secret_key(config.id), password)

@@ -37,7 +37,10 @@ def sample_settings() -> Settings:
         window_geometry="AdnQywADAAA=",
         window_state="AAAA/wAAAAD9",
         sites=[
-            SiteConfig("hq", "milestone", "Headquarters", "https://vms.example:8443", "operator")
+            SiteConfig("hq", "milestone", "Headquarters", "https://vms.example:8443", "operator"),
+            SiteConfig(
+                "br", "milestone", "Branch", "https://br.example", "CORP\\eve", login="windows"
+            ),
         ],
         hidden_grace=12.5,
     )
@@ -214,7 +217,7 @@ shaped = st.fixed_dictionaries(
                 {"kind": st.sampled_from(["milestone", "videoloft"])},
                 optional={
                     key: json_values | st.text(max_size=8)
-                    for key in ("id", "name", "url", "user", "certificate")
+                    for key in ("id", "name", "url", "user", "certificate", "login")
                 },
             )
             | json_values,
@@ -238,3 +241,11 @@ def test_any_json_gives_settings_or_a_clear_error(data):
     except ValueError:
         return
     assert isinstance(result, Settings)
+
+
+def test_a_site_saved_before_login_kinds_existed_logs_in_as_a_basic_user():
+    site = {"id": "hq", "kind": "milestone", "name": "HQ", "url": "https://vms.example"}
+    (loaded,) = settings_from_json({"version": 1, "sites": [site]}).sites
+    assert loaded.login == "basic"
+    with pytest.raises(ValueError, match="login kind"):
+        settings_from_json({"version": 1, "sites": [{**site, "login": "kerberos"}]})

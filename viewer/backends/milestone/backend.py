@@ -26,7 +26,7 @@ from typing import TypeVar
 import httpx
 
 from viewer.backends.base import Backend, Capabilities
-from viewer.backends.milestone import bookmarks, parse
+from viewer.backends.milestone import bookmarks, parse, windows
 from viewer.backends.milestone.event_parse import UserDefinedEvent
 from viewer.backends.milestone.events import Events
 from viewer.backends.milestone.recorder import Recorders
@@ -80,6 +80,7 @@ class MilestoneBackend(Backend):
         *,
         certificate: PinnedCertificate | None = None,
         client_id: str = "GrantValidatorClient",
+        windows_user: bool = False,
         page_size: int = PAGE_SIZE,
         timeout: float = TIMEOUT,
     ) -> None:
@@ -88,6 +89,7 @@ class MilestoneBackend(Backend):
         self.version: parse.ServerVersion | None = None
         self._url = url.rstrip("/")
         self._user, self._password = user, password
+        self._windows_user = windows_user
         self._certificate = certificate
         self._client_id = client_id
         self._page_size = page_size
@@ -181,15 +183,22 @@ class MilestoneBackend(Backend):
                     return
                 except AuthenticationError:
                     pass
+            if self._windows_user:
+                await self._grant(windows.GRANT, windows.ntlm(self._user, self._password))
+                return
             await self._grant(
                 {"grant_type": "password", "username": self._user, "password": self._password}
             )
 
-    async def _grant(self, form: dict[str, str]) -> None:
+    async def _grant(self, form: dict[str, str], auth: httpx.Auth | None = None) -> None:
         client = self._session()
         started = asyncio.get_running_loop().time()
         response = await self._send(
-            client.post(IDP_PATH, data={**form, "client_id": self._client_id})
+            client.post(
+                IDP_PATH,
+                data={**form, "client_id": self._client_id},
+                auth=auth or httpx.USE_CLIENT_DEFAULT,
+            )
         )
         if response.status_code != 200:
             raise parse.oauth_error(response.status_code, response.content)
