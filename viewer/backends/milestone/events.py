@@ -6,8 +6,7 @@ the state of every camera once; after that the server pushes. A socket drops (ne
 do, and the server closes every one after 27 h), so the feed reconnects at once and
 resumes its session with the id of the last event it saw: within ~30 s the server
 answers 200 and replays what was missed, later it answers 201 with a new session, and
-the feed subscribes and asks for the state again. Nothing is lost either way, and an
-event replayed twice is passed on once.
+the feed subscribes and asks for the state again. Nothing is lost either way.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import contextlib
 import json
 import logging
 import ssl
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -55,7 +53,6 @@ SUBSCRIPTION = [
 ]
 RETRY_FIRST, RETRY_MOST = 0.5, 8.0
 """Reconnection delays, doubling: well inside the ~30 s a session waits for us."""
-SEEN_KEPT = 1000
 QUEUE_SIZE = 1000
 MAX_PAGES = 10_000
 
@@ -90,7 +87,6 @@ class EventFeed:
         self.error: VigilError | None = None
         """Why the socket is down, while it is."""
         self._session_id, self._last_id = "", ""
-        self._seen: deque[str] = deque(maxlen=SEEN_KEPT)
         self._queues: set[asyncio.Queue[Event]] = set()
         self._status_listeners: list[StatusListener] = []
         self._command_id = 0
@@ -194,9 +190,6 @@ class EventFeed:
         for index, item in enumerate(found):
             happened = event_parse.event(item, self._site_id, f"events[{index}]")
             self._last_id = happened.id
-            if happened.id in self._seen:
-                continue
-            self._seen.append(happened.id)
             change = event_parse.status(item)
             if change is not None:
                 self._set_status(*change)

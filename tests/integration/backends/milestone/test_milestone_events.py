@@ -131,7 +131,7 @@ def test_events_of_a_span_and_a_camera_come_oldest_first_page_by_page():
     async def scenario():
         async with serving(simulator()) as server, connected(server, page_size=2) as backend:
             start = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-            for minute in (5, 1, 3, 9, 7):
+            for minute in (5, 1, 3, -1, 9, 7, 61):
                 server.events.publish(
                     MOTION_STARTED, f"cameras/{ENTRANCE}", start + timedelta(minutes=minute)
                 )
