@@ -456,7 +456,8 @@ def instant(value: Any, name: str) -> datetime:
 
 def iso(moment: datetime) -> str:
     """A time as the Config API writes them: UTC, ``Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = moment.astimezone(UTC)  # strftime's %Y drops the zeros of a year before 1000
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"
 
 
 def _span(item: dict[str, Any], begin: str, end: str, where: str) -> TimeSpan:

@@ -45,7 +45,7 @@ def _time(value: Any, name: str) -> datetime:
 
 
 def _written(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S.%f}Z"
 
 
 def _camera(path: Any, name: str) -> dict[str, str]:

@@ -59,7 +59,8 @@ def _fault(text: str, sub_error: int | None = None) -> Response:
 
 def _asmx_time(moment: datetime) -> str:
     """Seven decimals and ``Z``, as .NET writes a UTC DateTime."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}0Z"
 
 
 def _fields(body: bytes, operation: str) -> dict[str, str]:

@@ -83,18 +83,19 @@ def test_a_2023_r3_site_declares_neither_and_refuses_without_asking():
             assert not backend.capabilities.bookmarks
             assert not backend.capabilities.evidence_lock
             asked = len(server.counters.requests)
+            missing = "0b0e7a4e-0000-4000-8000-000000000000"
             calls = [
-                backend.create_bookmark(FRONT, span(0, 1), "x"),
-                backend.bookmark("0b0e7a4e-0000-4000-8000-000000000000"),
-                backend.bookmarks(FRONT, span(0, 1)),
-                backend.delete_bookmark("0b0e7a4e-0000-4000-8000-000000000000"),
-                backend.create_evidence_lock([FRONT], span(0, 1), "x"),
-                backend.evidence_locks(span(0, 1)),
-                backend.delete_evidence_lock("0b0e7a4e-0000-4000-8000-000000000000"),
+                lambda: backend.create_bookmark(FRONT, span(0, 1), "x"),
+                lambda: backend.bookmark(missing),
+                lambda: backend.bookmarks(FRONT, span(0, 1)),
+                lambda: backend.delete_bookmark(missing),
+                lambda: backend.create_evidence_lock([FRONT], span(0, 1), "x"),
+                lambda: backend.evidence_locks(span(0, 1)),
+                lambda: backend.delete_evidence_lock(missing),
             ]
             for call in calls:
                 with pytest.raises(NotSupportedError, match=r"2023 R3.*2024 R2"):
-                    await call
+                    await call()
             assert len(server.counters.requests) == asked
 
     run(scenario)
