@@ -9,7 +9,7 @@ media layer's job. Everything a backend raises is a :mod:`viewer.core.errors` ty
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +17,7 @@ from viewer.core.errors import NotSupportedError
 from viewer.core.models import (
     Bookmark,
     CameraGroup,
+    CameraStatus,
     Event,
     EvidenceLock,
     Output,
@@ -84,6 +85,15 @@ class Backend(abc.ABC):
 
     def events(self) -> AsyncIterator[Event]:
         raise NotSupportedError(f"{self.site.name} sends no events")
+
+    async def events_between(self, camera_id: str | None, span: TimeSpan) -> tuple[Event, ...]:
+        """The stored events of ``span`` (of one camera, or of all), oldest first."""
+        raise NotSupportedError(f"{self.site.name} keeps no events")
+
+    def watch_camera_status(self, listener: Callable[[str, CameraStatus], None]) -> None:
+        """``listener(camera_id, status)`` on every change the site reports after
+        ``open()``."""
+        raise NotSupportedError(f"{self.site.name} reports no camera status")
 
     async def ptz_capabilities(self, camera_id: str) -> PtzCapabilities:
         raise NotSupportedError(f"{self.site.name} has no PTZ control")
