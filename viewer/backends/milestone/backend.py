@@ -29,6 +29,7 @@ from viewer.backends.base import Backend, Capabilities
 from viewer.backends.milestone import bookmarks, parse, windows
 from viewer.backends.milestone.event_parse import UserDefinedEvent
 from viewer.backends.milestone.events import Events
+from viewer.backends.milestone.ptz import Ptz
 from viewer.backends.milestone.recorder import Recorders
 from viewer.core.certificates import PinnedCertificate, fingerprint
 from viewer.core.errors import (
@@ -49,6 +50,10 @@ from viewer.core.models import (
     CameraStatus,
     Event,
     EvidenceLock,
+    Output,
+    Preset,
+    PtzCapabilities,
+    PtzPosition,
     Quality,
     Site,
     StreamInfo,
@@ -128,6 +133,10 @@ class MilestoneBackend(Backend):
         try:
             await self._login(use_refresh=False)
             self.version = parse.version(await self._get(f"{CONFIG}/sites"))
+            tasks = Ptz(self._request, self.version).tasks
+            self.capabilities = replace(
+                self.capabilities, ptz=tasks, presets=tasks, snapshot=True, outputs=tasks
+            )
             marks = bookmarks.available(self.version)
             self.capabilities = replace(
                 self.capabilities, timeline=True, bookmarks=marks, evidence_lock=marks
@@ -319,6 +328,35 @@ class MilestoneBackend(Backend):
 
     async def delete_user_defined_event(self, event_id: str) -> None:
         await self._events.delete(event_id)
+
+    # -- PTZ, snapshots, outputs (ptz.py) ----------------------------------------------
+
+    def _ptz(self) -> Ptz:
+        return Ptz(self._request, self.version)
+
+    async def ptz_capabilities(self, camera_id: str) -> PtzCapabilities:
+        return await self._ptz().capabilities(camera_id)
+
+    async def ptz_presets(self, camera_id: str) -> tuple[Preset, ...]:
+        return await self._ptz().presets(camera_id)
+
+    async def ptz_goto_preset(self, camera_id: str, preset_id: str) -> None:
+        await self._ptz().goto_preset(camera_id, preset_id)
+
+    async def ptz_position(self, camera_id: str) -> PtzPosition:
+        return await self._ptz().position(camera_id)
+
+    async def ptz_move_to(self, camera_id: str, position: PtzPosition, speed: float = 1.0) -> None:
+        await self._ptz().move_to(camera_id, position, speed)
+
+    async def snapshot(self, camera_id: str, width: int, height: int) -> bytes:
+        return await self._ptz().snapshot(camera_id, width, height)
+
+    async def outputs(self) -> tuple[Output, ...]:
+        return await self._ptz().outputs()
+
+    async def set_output(self, output_id: str, active: bool) -> None:
+        await self._ptz().set_output(output_id, active)
 
     # -- the camera tree ---------------------------------------------------------------
 

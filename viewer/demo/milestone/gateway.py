@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from viewer.demo.certificate import SelfSignedCertificate, self_signed
+from viewer.demo.milestone import ptz
 from viewer.demo.milestone.bookmarks import BookmarksFeature
 from viewer.demo.milestone.directory import CAMERAS, GROUPS, SimCamera, bulk
 from viewer.demo.milestone.events import SOCKET_PATH as EVENTS_SOCKET
@@ -170,6 +171,8 @@ class MilestoneSimulator:
         answer."""
         self.events = MilestoneEvents(self)
         self.features.append(self.events)
+        self.ptz = ptz.PtzFeature(self)
+        self.features.append(self.ptz)
         self.bookmarks, self.recorder = BookmarksFeature(self), RecorderFeature(self)
         self.features += [self.bookmarks, self.recorder]
         self.webrtc = WebRtc(self)
