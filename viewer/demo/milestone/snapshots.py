@@ -44,9 +44,7 @@ def jpeg(camera: DemoCamera, width: int, height: int) -> bytes:
     picture = render_frame(camera, current_index(camera), _scene(camera))
     frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
     encoder = av.CodecContext.create("mjpeg", "w")
-    # JPEG's 4:2:0 needs even sizes; odd ones are encoded with 4:4:4 instead.
-    even = width % 2 == 0 and height % 2 == 0
-    encoder.pix_fmt = "yuvj420p" if even else "yuvj444p"
+    encoder.pix_fmt = "yuvj420p"  # full-range 4:2:0, what cameras send (odd sizes too)
     encoder.width, encoder.height = width, height
     encoder.time_base = Fraction(1, 25)
     scaled = frame.reformat(width, height, encoder.pix_fmt)
