@@ -407,11 +407,7 @@ class MilestoneBackend(Backend):
     # -- recordings, bookmarks, evidence locks (recorder.py, bookmarks.py) ---------------
 
     async def timeline(self, camera_id: str, span: TimeSpan) -> Timeline:
-        """Recorded spans from the recorder (SOAP) and, where the release has them, the
-        camera's bookmarks."""
-        segments = await self._recorders.segments(camera_id, span)
-        marks = await self.bookmarks(camera_id, span) if self.capabilities.bookmarks else ()
-        return Timeline(span, segments, (), marks)
+        return await self._recorders.timeline(camera_id, span)
 
     async def create_bookmark(
         self, camera_id: str, span: TimeSpan, header: str, description: str = ""

@@ -15,8 +15,9 @@ import uuid
 from typing import TYPE_CHECKING
 
 from viewer.backends.milestone import parse, soap
-from viewer.core.errors import AuthenticationError, NotSupportedError
-from viewer.core.models import RecordingSegment, TimeSpan
+from viewer.backends.milestone.event_parse import MOTION_STARTED, MOTION_STOPPED, TYPE_NAMES
+from viewer.core.errors import AuthenticationError, NotSupportedError, VigilError
+from viewer.core.models import RecordingSegment, Timeline, TimeSpan
 from viewer.core.redact import known_secrets
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ RECORDER_PATH = "RecorderCommandService/RecorderCommandService.asmx"
 RENEW_BEFORE = 60.0
 MAX_COUNT = 1000
 MAX_PAGES = 100
+MOTION = frozenset(TYPE_NAMES[kind] for kind in (MOTION_STARTED, MOTION_STOPPED))
+"""The events a timeline marks. [doc] names no recording start/stop event type, so none."""
 
 
 class Recorders:
@@ -46,6 +49,22 @@ class Recorders:
         if self._token is not None:
             known_secrets.discard(self._token.token)
             self._token = None
+
+    async def timeline(self, camera_id: str, span: TimeSpan) -> Timeline:
+        """The recorded spans, the motion the site stored (Events REST) and, where the
+        release has them, the camera's bookmarks, asked together."""
+        backend = self._backend
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                segments = tasks.create_task(self.segments(camera_id, span))
+                events = tasks.create_task(backend.events_between(camera_id, span))
+                if backend.capabilities.bookmarks:
+                    marks = tasks.create_task(backend.bookmarks(camera_id, span))
+        except BaseExceptionGroup as failures:
+            raise _ours(failures) from None
+        motion = tuple(event for event in events.result() if event.type in MOTION)
+        found = marks.result() if backend.capabilities.bookmarks else ()
+        return Timeline(span, segments.result(), motion, found)
 
     async def segments(self, camera_id: str, span: TimeSpan) -> tuple[RecordingSegment, ...]:
         """The camera's recordings overlapping ``span``, cut to it, in order.
@@ -142,3 +161,12 @@ class Recorders:
                 raise soap.error(response.status_code, response.content)
             return response.content
         raise AuthenticationError(f"{backend.site.name} refused the SOAP login")
+
+
+def _ours(failures: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The first of the failures that is one of ours (the others were cancelled by it)."""
+    for failure in failures.exceptions:
+        found = _ours(failure) if isinstance(failure, BaseExceptionGroup) else failure
+        if isinstance(found, VigilError):
+            return found
+    return failures

@@ -9,6 +9,11 @@ import pytest
 
 from tests.integration.backends.milestone.xprotect import connected, run, serving, simulator
 from viewer.backends.milestone import recorder
+from viewer.backends.milestone.event_parse import (
+    COMMUNICATION_ERROR,
+    MOTION_STARTED,
+    MOTION_STOPPED,
+)
 from viewer.core.errors import NotSupportedError
 from viewer.core.models import TimeSpan
 from viewer.demo.milestone.directory import CAMERAS
@@ -122,5 +127,19 @@ def test_an_unknown_camera_is_the_recorders_fault_in_its_words():
         async with serving(simulator()) as server, connected(server) as backend:
             with pytest.raises(NotSupportedError, match="Device not found"):
                 await backend.timeline("0b0e7a4e-0000-4000-8000-000000000000", span)
+
+    run(scenario)
+
+
+def test_the_timeline_marks_the_motion_the_site_stored_and_nothing_else():
+    async def scenario():
+        async with serving(simulator()) as server, connected(server) as backend:
+            await backend.trigger_event(MOTION_STARTED, CAMERA)
+            await backend.trigger_event(COMMUNICATION_ERROR, CAMERA)
+            await backend.trigger_event(MOTION_STOPPED, CAMERA)
+            now = datetime.now(UTC)
+            timeline = await backend.timeline(CAMERA, TimeSpan(now - timedelta(minutes=5), now))
+        assert [event.type for event in timeline.events] == ["motion started", "motion stopped"]
+        assert {event.camera.camera_id for event in timeline.events if event.camera} == {CAMERA}
 
     run(scenario)
