@@ -35,7 +35,7 @@ def install() -> None:
         if _installed.is_set():
             return
         host_addresses: Callable[[bool, bool], list[str]] = aioice.ice.get_host_addresses
-        random32: Callable[[], int] = aiortc.rtcrtpsender.random32
+        random32: Callable[[], int] = aiortc.rtcrtpsender.random32  # type: ignore[attr-defined]
 
         def loopback_host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
             if _LOOPBACK_ICE.get():
@@ -46,7 +46,7 @@ def install() -> None:
             return 0 if _ZERO_RTP_ORIGIN.get() else random32()
 
         aioice.ice.get_host_addresses = loopback_host_addresses
-        aiortc.rtcrtpsender.random32 = rtp_origin
+        aiortc.rtcrtpsender.random32 = rtp_origin  # type: ignore[attr-defined]
         _installed.set()
 
 

@@ -18,6 +18,7 @@ from fractions import Fraction
 
 import av
 from aiortc import MediaStreamTrack
+from av.stream import Stream
 
 from viewer.demo.footage import Footage
 from viewer.demo.milestone import clockface
@@ -32,7 +33,7 @@ MAX_SENT_FPS = 25
 IDLE_POLL = 0.5
 
 
-def _packet(data: bytes, pts: int) -> av.Packet:
+def _packet(data: bytes, pts: int) -> av.Packet[Stream]:
     packet = av.Packet(data)
     packet.pts = packet.dts = pts
     packet.time_base = RTP_CLOCK
@@ -55,25 +56,25 @@ class LiveTrack(MediaStreamTrack):
         self._footage = footage
         self._epoch = epoch
         self._index: int | None = None
-        self._loop = 0
+        self._lap = 0  # times round the loop (not _loop: the track's event loop)
 
-    async def recv(self) -> av.Packet:  # type: ignore[override]
+    async def recv(self) -> av.Packet[Stream]:
         units = self._footage.access_units
         length = self._footage.loop_seconds
         if self._index is None:
             into = time.monotonic() - self._epoch
-            self._loop = int(into // length)
-            live = self._footage.unit_at(into - self._loop * length)
+            self._lap = int(into // length)
+            live = self._footage.unit_at(into - self._lap * length)
             self._index = max(i for i in range(live + 1) if units[i].keyframe)
         unit = units[self._index]
-        at = self._loop * length + unit.time
+        at = self._lap * length + unit.time
         await asyncio.sleep(max(0.0, self._epoch + at - time.monotonic()))
         nal_units = unit.nal_units
         if unit.keyframe:
             nal_units = (self._footage.sps, self._footage.pps, *nal_units)
         self._index += 1
         if self._index == len(units):
-            self._index, self._loop = 0, self._loop + 1
+            self._index, self._lap = 0, self._lap + 1
         return _packet(b"".join(START_CODE + nal for nal in nal_units), round(at * 90_000))
 
 
@@ -108,7 +109,7 @@ class PlaybackTrack(MediaStreamTrack):
         }
         self._count = 0
 
-    async def recv(self) -> av.Packet:  # type: ignore[override]
+    async def recv(self) -> av.Packet[Stream]:
         while True:
             if self._anchor is None:
                 self._anchor = (time.monotonic(), self._next)
