@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import json
 import ssl
+from urllib.parse import urlencode
 
 import av
 import httpx
 import numpy as np
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from tests.integration.backends.milestone.xprotect import (
     PASSWORD,
@@ -29,11 +33,14 @@ from viewer.core.errors import (
 from viewer.core.models import PtzPosition
 from viewer.demo.footage import camera_by_id
 from viewer.demo.milestone.directory import CAMERAS
-from viewer.demo.milestone.ptz import OUTPUTS, Position
+from viewer.demo.milestone.http import Request
+from viewer.demo.milestone.ptz import OUTPUTS, Position, _presets
 
 GATE = CAMERAS["cam12"].id  # a PTZ camera ("Main gate")
 HARBOUR = CAMERAS["cam17"].id  # another PTZ camera
 FIXED = CAMERAS["cam01"].id  # a fixed camera
+GRANT = {"grant_type": "password", "username": USER, "password": PASSWORD}
+GRANT["client_id"] = "GrantValidatorClient"
 
 
 def requests_for(server, fragment: str) -> list[str]:
@@ -192,10 +199,7 @@ def test_a_2023_r3_site_refuses_goto_without_asking_and_its_gateway_would_refuse
             context = ssl.create_default_context(cadata=server.certificate.pem.decode("ascii"))
             context.check_hostname = False
             async with httpx.AsyncClient(base_url=server.url, verify=context) as http:
-                form = {"grant_type": "password", "username": USER, "password": PASSWORD}
-                token = await http.post(
-                    "/API/IDP/connect/token", data={**form, "client_id": "GrantValidatorClient"}
-                )
+                token = await http.post("/API/IDP/connect/token", data=GRANT)
                 answer = await http.post(
                     f"/api/rest/v1/cameras/{GATE}/ptzPresets/{home.id}",
                     params={"task": "Goto"},
@@ -205,5 +209,79 @@ def test_a_2023_r3_site_refuses_goto_without_asking_and_its_gateway_would_refuse
             assert answer.status_code == 400
             assert answer.json()["error"]["details"][0]["errorText"].startswith("Bad request")
             assert server.ptz.positions["cam12"] == Position()
+
+    run(scenario)
+
+
+CAMERA = "/api/rest/v1/cameras/{}"
+HOME = _presets(CAMERAS["cam12"])[0].id
+TASK_SET = {"task": "SetPtzAbsolutePosition"}  # the simulator's first task is number 81
+# Hypothesis draws mostly near-valid requests only if told to: the feature's real
+# requests, each with a chance of its method, id or task spoiled.
+REAL = st.sampled_from(
+    [
+        ("GET", CAMERA.format(f"{GATE}/ptzPresets"), None),
+        ("GET", CAMERA.format(f"{FIXED}/ptzPresets"), None),
+        ("GET", CAMERA.format(f"{GATE}/ptzPresets/{HOME}"), None),
+        ("POST", CAMERA.format(f"{GATE}/ptzPresets/{HOME}"), "Goto"),
+        ("POST", CAMERA.format(GATE), "GetPtzAbsolutePosition"),
+        ("POST", CAMERA.format(GATE), "SetPtzAbsolutePosition"),
+        ("POST", CAMERA.format(FIXED), "SetPtzAbsolutePosition"),
+        ("POST", CAMERA.format(GATE), "JpegGetLive"),
+        ("GET", CAMERA.format(f"{FIXED}/outputs"), None),
+        ("GET", "/api/rest/v1/outputs", None),
+        ("GET", f"/api/rest/v1/outputs/{OUTPUTS[0].id}", None),
+        ("POST", f"/api/rest/v1/outputs/{OUTPUTS[0].id}", "Activate"),
+        ("GET", "/api/rest/v1/tasks/81", None),
+        ("POST", "/api/rest/v1/tasks/81", "TaskCleanup"),
+    ]
+)
+TASKS = st.sampled_from(["Goto", "Trigger", "JpegGetLive", "goto", ""]) | st.text(max_size=8)
+VALUES = st.none() | st.booleans() | st.floats() | st.integers(-5, 5000) | st.text(max_size=6)
+BODY_KEYS = st.sampled_from(["pan", "tilt", "zoom", "speed", "width", "height"])
+BODIES = st.one_of(
+    st.dictionaries(BODY_KEYS, VALUES, max_size=6).map(lambda d: json.dumps(d).encode()),
+    st.binary(max_size=24),
+    st.sampled_from([b"", b"[]", b"null", b'"x"', b'{"width":1e999,"height":2}']),
+)
+
+
+@st.composite
+def ptz_requests(draw):
+    method, path, task = draw(REAL)
+    spoil = draw(st.sampled_from(["nothing", "method", "id", "task"]))
+    if spoil == "method":
+        method = draw(st.sampled_from(["GET", "POST", "PATCH", "DELETE"]))
+    elif spoil == "id":
+        parts = path.split("/")
+        parts[draw(st.integers(4, len(parts) - 1))] = draw(st.text(max_size=8))
+        path = "/".join(parts)
+    elif spoil == "task":
+        task = draw(st.none() | TASKS)
+    query = {} if task is None else {"task": task}
+    return method, path, query, draw(BODIES)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ptz_requests(), st.sampled_from(["2023 R3", "2025 R2"]))
+@example(("POST", CAMERA.format(GATE), TASK_SET, b"[]"), "2025 R2")
+@example(("POST", CAMERA.format(GATE), {"task": "JpegGetLive"}, b"null"), "2025 R2")
+def test_any_ptz_request_gets_a_well_formed_answer(request, release):
+    method, path, query, body = request
+
+    async def scenario():
+        server = simulator(release=release)
+        login = Request("POST", "/IDP/connect/token", {}, {}, urlencode(GRANT).encode())
+        token = json.loads((await server.handle(login)).body)["access_token"]
+        headers = {"authorization": f"Bearer {token}"}
+        move = json.dumps({"pan": 0, "tilt": 0, "zoom": 0}).encode()
+        await server.handle(Request("POST", CAMERA.format(GATE), TASK_SET, headers, move))
+        try:
+            answer = await server.handle(Request(method, path.lower(), query, headers, body))
+        finally:
+            await server.ptz.stop()
+        assert answer.status in {200, 400, 404, 405}
+        document = json.loads(answer.body)
+        assert ("error" in document) == (answer.status != 200)
 
     run(scenario)
