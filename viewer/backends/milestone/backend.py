@@ -21,6 +21,7 @@ import contextlib
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import TypeVar
 
 import httpx
@@ -31,6 +32,7 @@ from viewer.backends.milestone.event_parse import UserDefinedEvent
 from viewer.backends.milestone.events import Events
 from viewer.backends.milestone.ptz import Ptz
 from viewer.backends.milestone.recorder import Recorders
+from viewer.backends.milestone.webrtc import Playback, Sessions, camera_key, describe, sub_stream
 from viewer.core.certificates import PinnedCertificate, fingerprint
 from viewer.core.errors import (
     AuthenticationError,
@@ -38,7 +40,6 @@ from viewer.core.errors import (
     CertificateError,
     InvalidInputError,
     MalformedResponseError,
-    NotSupportedError,
     UnknownCertificateError,
     UnreachableError,
     VigilError,
@@ -53,6 +54,7 @@ from viewer.core.models import (
     Output,
     Preset,
     PtzCapabilities,
+    PtzDirection,
     PtzPosition,
     Quality,
     Site,
@@ -90,7 +92,7 @@ class MilestoneBackend(Backend):
         timeout: float = TIMEOUT,
     ) -> None:
         self.site = site
-        self.capabilities = Capabilities(live=False)
+        self.capabilities = Capabilities(live=True, playback=True, sub_streams=True)
         self.version: parse.ServerVersion | None = None
         self._url = url.rstrip("/")
         self._user, self._password = user, password
@@ -105,6 +107,7 @@ class MilestoneBackend(Backend):
         self._renewal: asyncio.Task[None] | None = None
         self._login_lock = asyncio.Lock()
         self._requests = asyncio.Semaphore(CONCURRENT_REQUESTS)
+        self._webrtc = Sessions(lambda method, path, body: self._request(method, path, body=body))
         self._password_known = False
         self._streams: dict[str, tuple[parse.Stream, ...]] = {}
         self._recorders = Recorders(self)
@@ -155,6 +158,7 @@ class MilestoneBackend(Backend):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._renewal
             self._renewal = None
+        await self._webrtc.close()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -165,7 +169,39 @@ class MilestoneBackend(Backend):
             self._password_known = False
 
     async def live(self, camera_id: str, quality: Quality) -> StreamDescription:
-        raise NotSupportedError("Milestone live video (WebRTC) is not built yet")
+        """A WebRTC session of the camera's live default stream, or of its other stream
+        for the sub-stream (a camera with only one gives that)."""
+        stream_id = None
+        if quality is Quality.SUB:
+            stream_id = sub_stream(await self._camera_streams(camera_id))
+            quality = Quality.SUB if stream_id else Quality.MAIN
+        return self._webrtc_stream(camera_id, quality, stream_id, None)
+
+    async def playback(
+        self, camera_id: str, at: datetime, speed: float, skip_gaps: bool = False
+    ) -> StreamDescription:
+        playback = Playback(at, speed, skip_gaps)
+        return self._webrtc_stream(camera_id, Quality.MAIN, None, playback)
+
+    async def ptz_step(self, camera_id: str, direction: PtzDirection) -> None:
+        await self._webrtc.step(camera_id, direction.value, self.version)
+
+    def _webrtc_stream(
+        self,
+        camera_id: str,
+        quality: Quality,
+        stream_id: str | None,
+        playback: Playback | None,
+    ) -> StreamDescription:
+        return describe(
+            self._webrtc,
+            host=httpx.URL(self._url).netloc.decode("ascii", "replace"),
+            camera_key=camera_key(self.version),
+            camera_id=camera_id,
+            quality=quality,
+            stream_id=stream_id,
+            playback=playback,
+        )
 
     async def _renew_forever(self) -> None:
         loop = asyncio.get_running_loop()
@@ -216,6 +252,7 @@ class MilestoneBackend(Backend):
         self._token = token
         self._expires_at = started + token.expires_in
         known_secrets.add(token.access_token)
+        self._webrtc.renewed(token.access_token)
         if token.refresh_token:
             known_secrets.add(token.refresh_token)
 

@@ -291,6 +291,7 @@ def http_error(status: int, body: bytes | str, retry_after: float | None = None)
         return UnreachableError(f"the server cannot answer now (HTTP {status}){words}")
     return NotSupportedError(f"the server refused the request (HTTP {status}){words}")
 
+
 # -- WebRTC ----------------------------------------------------------------------------
 # The session's offer and the server's candidates arrive as JSON *strings* inside the JSON
 # (a 2025 R1 server escapes their quotes as \u0022): {"offerSDP":"{\"type\":\"offer\",…}"}.

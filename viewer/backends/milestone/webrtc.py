@@ -42,6 +42,11 @@ REPLY_WAIT = 1.0
 """How long a data-channel request waits for the server's response. Whether a server
 confirms a step at all is not documented, so silence after this is taken as done."""
 
+DEVICE_ID_FROM = parse.ServerVersion(25, 2)
+"""From 2025 R2 a session names its camera ``deviceId``; before, ``cameraId``."""
+COMMANDS_FROM = parse.ServerVersion(25, 1)
+"""The release whose sessions carry the ``videoos-commands`` data channel."""
+
 Send = Callable[[str, str, object], Awaitable[bytes]]
 """The backend's request path: ``(method, path, JSON body or None)`` to the answer's body."""
 
@@ -226,6 +231,23 @@ class Sessions:
         except VigilError as error:
             log.warning("%s kept its old token: %s", signalling, error)
 
+    async def step(
+        self, camera_id: str, direction: str, version: parse.ServerVersion | None
+    ) -> None:
+        """One PTZ step through the camera's live session; the server's refusal is raised."""
+        if version is None or version < COMMANDS_FROM:
+            release = version.release if version else "an unknown release"
+            raise NotSupportedError(
+                "PTZ steps go over the WebRTC data channel, which XProtect has from 2025 R1;"
+                f" this site runs {release}"
+            )
+        signalling = self.channel(camera_id)
+        if signalling is None:
+            raise NotSupportedError(
+                "PTZ steps go through the camera's live video: show the camera live first"
+            )
+        await signalling.request("ptzMove", {"direction": direction})
+
     def channel(self, camera_id: str) -> MilestoneSignalling | None:
         """The newest live session of the camera whose data channel is open."""
         for signalling in reversed(self._open.values()):
@@ -238,6 +260,16 @@ class Sessions:
             task.cancel()
         await asyncio.gather(*self._patches, return_exceptions=True)
         self._open.clear()
+
+
+def camera_key(version: parse.ServerVersion | None) -> str:
+    return "deviceId" if version is not None and version >= DEVICE_ID_FROM else "cameraId"
+
+
+def sub_stream(streams: tuple[parse.Stream, ...]) -> str | None:
+    """The sub-stream's id: the first stream that is not the live default [guess: the
+    server lists no sizes, and sites configure their second stream as the small one]."""
+    return next((stream.id for stream in streams if not stream.live_default), None)
 
 
 def describe(

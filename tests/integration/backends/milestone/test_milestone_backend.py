@@ -21,7 +21,6 @@ from viewer.core.errors import (
     CertificateChangedError,
     InvalidInputError,
     NotFoundError,
-    NotSupportedError,
     UnknownCertificateError,
     UnreachableError,
 )
@@ -38,14 +37,11 @@ def child(group: CameraGroup, name: str) -> CameraGroup:
     return found
 
 
-def test_login_reads_the_release_and_offers_no_live_video_yet():
+def test_login_reads_the_release():
     async def scenario():
         async with serving(simulator(release="2025 R1")) as server, connected(server) as backend:
             assert str(backend.version) == "25.1.1804.0"
             assert backend.version is not None and backend.version.release == "2025 R1"
-            assert backend.capabilities.live is False
-            with pytest.raises(NotSupportedError, match="WebRTC"):
-                await backend.live("any", Quality.MAIN)
             assert server.counters.grants == {"password": 1}
 
     run(scenario)
