@@ -79,7 +79,7 @@ def test_a_vms_client_renews_with_its_refresh_token():
             assert server.counters.grants["password"] == 1
             assert [r for r in server.counters.requests if r.endswith(" 401")] == []
             tree = await backend.camera_tree()
-            assert len(tree.all_cameras()) == 20
+            assert len(tree.all_cameras()) == 22
 
     run(scenario)
 
@@ -89,7 +89,7 @@ def test_tokens_voided_by_the_server_are_replaced_by_a_new_login():
         async with serving(simulator()) as server, connected(server) as backend:
             server.expire_tokens()
             tree = await backend.camera_tree()
-            assert len(tree.all_cameras()) == 20
+            assert len(tree.all_cameras()) == 22
             assert server.counters.grants["password"] == 2
 
     run(scenario)
@@ -112,7 +112,7 @@ def test_the_tree_is_nested_as_the_site_arranges_it_and_fetched_in_pages():
         assert "Main entrance" in names(outdoor)
         perimeter = child(child(outdoor, "Car parks"), "Perimeter")
         assert names(perimeter) == ["Perimeter east", "Perimeter west"]
-        assert len(tree.all_cameras()) == 20
+        assert len(tree.all_cameras()) == 22
         assert tree.cameras == ()
         for offered in streams:
             assert [s.quality for s in offered] == [Quality.MAIN, Quality.SUB]
@@ -120,7 +120,7 @@ def test_the_tree_is_nested_as_the_site_arranges_it_and_fetched_in_pages():
         pages = [
             r for r in server.counters.requests if r.lower().startswith("get /api/rest/v1/cameras?")
         ]
-        assert [r.split("?", 1)[1] for r in pages] == [f"page={n}&size=2 200" for n in range(11)]
+        assert [r.split("?", 1)[1] for r in pages] == [f"page={n}&size=2 200" for n in range(12)]
 
     run(scenario)
 
@@ -183,7 +183,7 @@ def test_a_refused_refresh_token_falls_back_to_the_password():
             server.revoke_refresh_tokens()
             await until(lambda: server.counters.grants["password"] >= 2)
             assert server.counters.grants["refresh_token"] >= 1
-            assert len((await backend.camera_tree()).all_cameras()) == 20
+            assert len((await backend.camera_tree()).all_cameras()) == 22
 
     run(scenario)
 
@@ -197,7 +197,7 @@ def test_renewal_rides_out_a_gateway_that_is_down_for_a_while():
             assert "Service Unavailable" in str(backend.renewal_error)
             server.gateway_down = False
             await until(lambda: backend.renewal_error is None)
-            assert len((await backend.camera_tree()).all_cameras()) == 20
+            assert len((await backend.camera_tree()).all_cameras()) == 22
 
     run(scenario)
 
