@@ -162,10 +162,10 @@ class PtzFeature:
         self._simulator = simulator
         self.move_seconds = move_seconds
         """How long a SetPtzAbsolutePosition task runs before the camera is there."""
-        self._cameras = {camera.id: camera for camera in CAMERAS.values() if camera.enabled}
-        self.positions = {c.demo_id: Position() for c in self._cameras.values() if c.ptz}
+        steered = [camera for camera in CAMERAS.values() if camera.enabled and camera.ptz]
+        self.positions = {camera.demo_id: Position() for camera in steered}
         """Where each PTZ camera points, by demo id."""
-        self.presets = {c.id: _presets(c) for c in self._cameras.values() if c.ptz}
+        self.presets = {camera.id: _presets(camera) for camera in steered}
         self.outputs = {output.id: output for output in OUTPUTS}
         self.active: dict[str, bool] = {output.name: False for output in OUTPUTS}
         """Each output's state, by name."""
@@ -187,16 +187,17 @@ class PtzFeature:
             return None
         parts = path[len(CONFIG) :].split("/")
         task = next((v for k, v in request.query.items() if k.lower() == "task"), None)
+        known = parts[0] == "cameras" and len(parts) > 1 and self._simulator.camera(parts[1])
         match parts, request.method:
-            case ["cameras", camera_id, "ptzpresets"], "GET" if camera_id in self._cameras:
+            case ["cameras", camera_id, "ptzpresets"], "GET" if known:
                 return self._preset_list(camera_id)
-            case ["cameras", camera_id, "ptzpresets", preset_id], _ if camera_id in self._cameras:
-                return self._preset(request, camera_id, preset_id, task)
-            case ["cameras", camera_id, "outputs"], "GET" if camera_id in self._cameras:
+            case ["cameras", camera_id, "ptzpresets", preset_id], _ if known:
+                return self._preset(request, known, preset_id, task)
+            case ["cameras", camera_id, "outputs"], "GET" if known:
                 # [real] 2025 R1 answers this, outputs hang off hardware, not cameras.
                 return xp.error_envelope(400, f"Invalid parent. cameras/{camera_id}/OutputFolder")
-            case ["cameras", camera_id], "POST" if camera_id in self._cameras and task:
-                return await self._camera_task(request, self._cameras[camera_id], task)
+            case ["cameras", _], "POST" if known and task:
+                return await self._camera_task(request, known, task)
             case ["tasks", task_id], "GET" if task_id in self._tasks:
                 return _json({"data": self._tasks[task_id].data()})
             case ["tasks", task_id], "POST" if task_id in self._tasks:
@@ -223,16 +224,15 @@ class PtzFeature:
         return _json({"array": [preset.config(camera_id) for preset in presets]})
 
     def _preset(
-        self, request: Request, camera_id: str, preset_id: str, task: str | None
+        self, request: Request, camera: SimCamera, preset_id: str, task: str | None
     ) -> Response:
-        found = {p.id: p for p in self.presets.get(camera_id, ())}.get(preset_id)
+        found = {p.id: p for p in self.presets.get(camera.id, ())}.get(preset_id)
         if found is None:
             return xp.error_envelope(404, f"Unknown resource: ptzPresets/{preset_id}")
         if request.method == "GET" and task is None:
-            return _json({"data": found.config(camera_id)})
+            return _json({"data": found.config(camera.id)})
         if request.method != "POST" or task is None or task.lower() != "goto":
             return _unknown_task(task)
-        camera = self._cameras[camera_id]
         refused = self._refusal(camera)
         if refused is not None:
             return refused
@@ -308,9 +308,12 @@ class PtzFeature:
             return xp.error_envelope(400, "Bad request: width and height are required")
         if not (1 <= width <= snapshots.MAX_SIDE and 1 <= height <= snapshots.MAX_SIDE):
             return xp.error_envelope(400, "Bad request: width or height out of range")
-        picture = await asyncio.to_thread(
-            snapshots.jpeg, camera_by_id(camera.demo_id), width, height
-        )
+        try:
+            footage = camera_by_id(camera.demo_id)
+        except KeyError:
+            # [guess] a camera whose recorder has no picture to give (no demo footage).
+            return xp.error_envelope(400, f"Camera {camera.name} has no live image")
+        picture = await asyncio.to_thread(snapshots.jpeg, footage, width, height)
         self.record.snapshots.append((camera.demo_id, width, height))
         encoded = base64.b64encode(picture).decode("ascii")
         return _json({"result": {"jpegDataAsBase64": encoded}})

@@ -32,7 +32,7 @@ from viewer.core.errors import (
 )
 from viewer.core.models import PtzPosition
 from viewer.demo.footage import camera_by_id
-from viewer.demo.milestone.directory import CAMERAS
+from viewer.demo.milestone.directory import CAMERAS, H265_DEMO_ID, guid
 from viewer.demo.milestone.http import Request
 from viewer.demo.milestone.ptz import OUTPUTS, Position, _presets
 
@@ -283,5 +283,19 @@ def test_any_ptz_request_gets_a_well_formed_answer(request, release):
         assert answer.status in {200, 400, 404, 405}
         document = json.loads(answer.body)
         assert ("error" in document) == (answer.status != 200)
+
+    run(scenario)
+
+
+def test_a_large_sites_camera_gives_its_footages_picture_and_one_without_footage_refuses():
+    async def scenario():
+        async with serving(simulator(extra_cameras=3)) as server, connected(server) as backend:
+            bulk = server.camera(guid("camera/bulk/1"))
+            assert bulk is not None
+            image = decode(await backend.snapshot(bulk.id, 160, 90))
+            colour = camera_by_id(bulk.demo_id).colour
+            assert np.abs(corner_colour(image) - colour).max() < 24
+            with pytest.raises(NotSupportedError, match="has no live image"):
+                await backend.snapshot(CAMERAS[H265_DEMO_ID].id, 160, 90)
 
     run(scenario)
