@@ -54,11 +54,13 @@ class DemoServers:
 
 
 @contextmanager
-def demo_servers(port_base: int | None = None, within: float = 60.0) -> Iterator[DemoServers]:
+def demo_servers(
+    port_base: int | None = None, within: float = 60.0, kinds: tuple[str, ...] = ("rtsp",)
+) -> Iterator[DemoServers]:
     """Run `vigil serve-demo --json` until the block ends.
 
-    Returns once every camera stream has been listed (the servers may come before or
-    after them; at least one has come by then)."""
+    Returns once every camera stream and a server of each of ``kinds`` (``milestone``…)
+    have been listed."""
     command = [sys.executable, "-m", "viewer", "serve-demo", "--json"]
     if port_base is not None:
         command += ["--port-base", str(port_base)]
@@ -74,7 +76,8 @@ def demo_servers(port_base: int | None = None, within: float = 60.0) -> Iterator
                 raise RuntimeError("serve-demo exited before describing its servers")
             entry = json.loads(line)
             (streams if entry["kind"] == "stream" else servers).append(entry)
-            if servers and len(streams) == expected:
+            listed = {server["kind"] for server in servers}
+            if listed.issuperset(kinds) and len(streams) == expected:
                 break
         yield DemoServers(servers, streams)
     finally:
