@@ -39,9 +39,9 @@ def _time(value: Any, name: str) -> datetime:
         raise Refused(f"{name} must be a date-time")
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise Refused(f"{name} must be a date-time") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _written(moment: datetime) -> str:
@@ -196,7 +196,10 @@ class BookmarksFeature:
     ) -> Response:
         keys = BOOKMARK_TIMES if name == "bookmarks" else LOCK_TIMES
         span = _span(body, keys)
-        cameras = {_camera(path, "devicePaths")["id"] for path in body.get("devicePaths") or []}
+        paths = body.get("devicePaths") or []
+        if not isinstance(paths, list):
+            raise Refused("devicePaths must be a list")
+        cameras = {_camera(path, "devicePaths")["id"] for path in paths}
         limit = body.get("maxCount", 1000)
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise Refused("maxCount must be a positive number")

@@ -152,8 +152,13 @@ GROUPS: tuple[SimGroup, ...] = (
 )
 
 
+BULK_GROUP_SIZE = 50
+"""Cameras per group of a large site: 10,000 cameras come in 200 groups."""
+
+
 def bulk(count: int) -> tuple[SimGroup, list[SimCamera]]:
-    """A group of ``count`` more cameras showing the demo's footage in turn: a large site."""
+    """A "Large site" group of ``count`` more cameras, in sub-groups of BULK_GROUP_SIZE,
+    showing the demo's footage in turn."""
     demo_ids = [
         camera.demo_id
         for camera in CAMERAS.values()
@@ -163,4 +168,12 @@ def bulk(count: int) -> tuple[SimGroup, list[SimCamera]]:
         SimCamera(guid(f"camera/bulk/{n}"), demo_ids[n % len(demo_ids)], f"Camera {n + 1:05d}")
         for n in range(count)
     ]
-    return SimGroup(guid("group/bulk"), "Large site", tuple(c.id for c in cameras)), cameras
+    areas = tuple(
+        SimGroup(
+            guid(f"group/bulk/{n}"),
+            f"Area {n // BULK_GROUP_SIZE + 1:03d}",
+            tuple(c.id for c in cameras[n : n + BULK_GROUP_SIZE]),
+        )
+        for n in range(0, count, BULK_GROUP_SIZE)
+    )
+    return SimGroup(guid("group/bulk"), "Large site", groups=areas), cameras

@@ -14,6 +14,7 @@ import base64
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -318,10 +319,17 @@ class MilestoneSimulator:
             for camera in members
             if camera.enabled or not self.hide_disabled or "disabled" in query
         ]
-        return self._list([camera.config() for camera in shown], query)
+        return self._list(shown, query, SimCamera.config)
 
-    def _list(self, items: list[dict[str, Any]], query: dict[str, str]) -> Response:
-        """``page`` from 0 and ``size``; no total, a short page is the last."""
+    def _list(
+        self,
+        items: list[Any],
+        query: dict[str, str],
+        render: Callable[[Any], dict[str, Any]] | None = None,
+    ) -> Response:
+        """``page`` from 0 and ``size``; no total, a short page is the last. ``render``
+        turns an item into its JSON after the page is cut: a 10,000-camera site built
+        every camera's fields for each page of 100 (10 s of the simulator's time)."""
         if "page" in query or "size" in query:
             try:
                 page, size = int(query.get("page", "0")), int(query.get("size", "100"))
@@ -330,7 +338,7 @@ class MilestoneSimulator:
             if page < 0 or size < 1:
                 return error_envelope(400, "Bad request: page and size out of range")
             items = items[page * size : (page + 1) * size]
-        return _json(200, {"array": items})
+        return _json(200, {"array": [render(item) for item in items] if render else items})
 
 
 def _query(request: Request) -> str:

@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 
 from viewer.demo.milestone.directory import CAMERAS
 from viewer.demo.milestone.http import Request, Response
-from viewer.demo.milestone.recordings import recorded_spans
+from viewer.demo.milestone.recordings import RETENTION, recorded_spans
 
 if TYPE_CHECKING:
     from viewer.demo.milestone.gateway import MilestoneSimulator
@@ -153,7 +153,7 @@ class RecorderFeature:
             token = fields.get("token", "")
             start, end = _time(fields["minTime"]), _time(fields["maxTime"])
             count = int(fields["maxCount"]) if fields["maxCount"].isdigit() else -1
-        except (ValueError, KeyError, ET.ParseError):
+        except (ValueError, OverflowError, KeyError, ET.ParseError):
             return _fault("Server was unable to read request")
         self.calls.append(token)
         if not token:
@@ -185,7 +185,11 @@ class RecorderFeature:
         cut to the question)."""
         if kind.lower() != RECORDING_SEQUENCE or end < start:
             return []
+        # A day either side, so that spans crossing the question's edges come whole; the
+        # recording is one week long, so the ends of time need not be reached.
+        now = datetime.now(UTC)
+        low, high = max(start, now - 2 * RETENTION), min(end, now + RETENTION)
+        if high < low:
+            return []
         day = timedelta(days=1)
-        return [
-            (a, b) for a, b in recorded_spans(start - day, end + day) if a <= end and start <= b
-        ]
+        return [(a, b) for a, b in recorded_spans(low - day, high + day) if a <= end and start <= b]

@@ -26,6 +26,7 @@ from viewer.core.errors import (
 )
 from viewer.core.models import CameraGroup, Quality
 from viewer.demo.certificate import self_signed
+from viewer.demo.milestone.directory import CAMERAS
 
 
 def names(group: CameraGroup) -> list[str]:
@@ -245,16 +246,20 @@ def stream_requests(server) -> list[str]:
 def test_a_large_site_loads_page_by_page_with_every_camera_once():
     async def scenario():
         server = simulator(extra_cameras=300)
-        async with serving(server), connected(server, page_size=50) as backend:
+        async with serving(server), connected(server, page_size=20) as backend:
             tree = await backend.camera_tree()
         large = child(tree, "Large site")
-        assert [c.name for c in large.cameras] == [f"Camera {n:05d}" for n in range(1, 301)]
-        assert len(tree.all_cameras()) == 320
+        # In groups of 50, as 10,000 cameras come in 200.
+        assert [area.name for area in large.groups] == [f"Area {n:03d}" for n in range(1, 7)]
+        shown = [c.name for area in large.groups for c in area.cameras]
+        assert shown == [f"Camera {n:05d}" for n in range(1, 301)]
+        assert len(tree.all_cameras()) == 300 + sum(c.enabled for c in CAMERAS.values())
         # A request per camera for its streams would be 320 more: they wait until asked.
         assert stream_requests(server) == []
         assert all(camera.streams == () for camera in tree.all_cameras())
-        group_pages = [r for r in server.counters.requests if f"{large.id}/cameras?" in r]
-        assert len(group_pages) == 7
+        first = large.groups[0]
+        group_pages = [r for r in server.counters.requests if f"{first.id}/cameras?" in r]
+        assert len(group_pages) == 3  # 20, 20 and a short 10
 
     run(scenario)
 
