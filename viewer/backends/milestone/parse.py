@@ -19,6 +19,7 @@ from typing import Any
 
 from viewer.core.errors import (
     AuthenticationError,
+    CodecNotSupportedError,
     MalformedResponseError,
     NotFoundError,
     NotSupportedError,
@@ -392,7 +393,7 @@ def require_h264(sdp: str) -> None:
     codecs = video_codecs(sdp)
     if "H264" not in codecs:
         named = ", ".join(c for c in codecs if c not in _HELPERS) or "none named"
-        raise NotSupportedError(f"codec not supported by this viewer: {named}")
+        raise CodecNotSupportedError(f"codec not supported by this viewer: {named}")
 
 
 def channel_reply(text: str) -> ChannelReply | None:

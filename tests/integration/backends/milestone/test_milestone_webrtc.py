@@ -23,8 +23,9 @@ from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection, RTCSessi
 from aiortc.sdp import candidate_from_sdp
 
 from tests.integration.backends.milestone.xprotect import connected, run, serving, simulator, until
+from tests.integration.media.test_player_sources import Collector
 from viewer.backends.milestone.webrtc import MilestoneSignalling
-from viewer.core.errors import AuthenticationError, NotSupportedError
+from viewer.core.errors import AuthenticationError, CodecNotSupportedError, NotSupportedError
 from viewer.core.models import PtzDirection, Quality
 from viewer.core.streams import StreamDescription
 from viewer.demo.footage import camera_by_id
@@ -32,6 +33,8 @@ from viewer.demo.milestone.directory import CAMERAS, H265_DEMO_ID, MASKED_DEMO_I
 from viewer.demo.milestone.gateway import MilestoneSimulator
 from viewer.demo.milestone.loopback import loopback_ice
 from viewer.demo.milestone.webrtc import SESSIONS
+from viewer.media.player import StreamPlayer
+from viewer.media.state import PlayerState
 
 FRONT = CAMERAS["cam01"]
 PTZ = CAMERAS["cam12"]
@@ -124,6 +127,39 @@ def shows(frame: av.VideoFrame, demo_id: str) -> bool:
     return all(abs(a - e) <= 40 for a, e in zip(corner_colour(frame), expected, strict=True))
 
 
+def image_shows(image: Any, demo_id: str) -> bool:
+    """The same for a picture the player handed over (BGRA, scaled to its box)."""
+    rows = np.frombuffer(image.pixels, np.uint8).reshape(image.height, image.stride // 4, 4)
+    patch = rows[image.height * 15 // 16 :, image.width * 15 // 16 : image.width, :3]
+    blue, green, red = (int(v) for v in patch.reshape(-1, 3).mean(axis=0))
+    expected = camera_by_id(demo_id).colour
+    return all(abs(a - e) <= 40 for a, e in zip((red, green, blue), expected, strict=True))
+
+
+@contextlib.asynccontextmanager
+async def player_of(description: StreamDescription) -> AsyncIterator[Collector]:
+    """A StreamPlayer as a tile has it: WebRTC on the media layer's own thread, the
+    signalling called back on this loop."""
+    player = StreamPlayer(description)
+    viewer = Collector(player, (320, 180))
+    player.start()
+    try:
+        yield viewer
+    finally:
+        player.stop()
+        assert await asyncio.to_thread(player.join, 10)
+
+
+async def pictures(viewer: Collector, count: int) -> None:
+    goal = len(viewer.images) + count
+
+    def enough() -> bool:
+        viewer.pump()
+        return len(viewer.images) >= goal
+
+    await until(enough)
+
+
 # -- what the backend asks for ---------------------------------------------------------
 
 
@@ -208,20 +244,34 @@ def test_a_privacy_masked_camera_says_so_in_the_servers_words():
 # -- pictures and tokens --------------------------------------------------------------
 
 
-def test_live_video_keeps_playing_across_token_renewals_each_handed_to_the_session():
+def test_a_player_keeps_showing_the_camera_across_token_renewals_each_handed_to_the_session():
     async def scenario():
-        async with (
-            serving(simulator(token_lifetime=3)) as server,
-            connected(server) as backend,
-            playing(await backend.live(FRONT.id, Quality.SUB)) as peer,
-        ):
-            assert shows(await peer.frame(), "cam01")
-            session = server.webrtc.sessions[peer.signalling.session_id]
-            await until(lambda: len(session.tokens) >= 2)
-            assert shows(await peer.fresh_frame(), "cam01")
-            assert len(set(session.tokens)) == len(session.tokens)
-            assert backend._token is not None
-            assert session.tokens[-1] == backend._token.access_token
+        async with serving(simulator(token_lifetime=3)) as server, connected(server) as backend:
+            description = await backend.live(FRONT.id, Quality.SUB)
+            async with player_of(description) as viewer:
+                await pictures(viewer, 5)
+                assert image_shows(viewer.images[-1], "cam01")
+                (session,) = server.webrtc.sessions.values()
+                await until(lambda: len(session.tokens) >= 2)
+                await pictures(viewer, 5)
+                assert image_shows(viewer.images[-1], "cam01")
+                assert len(set(session.tokens)) == len(session.tokens)
+                assert backend._token is not None
+                assert session.tokens[-1] == backend._token.access_token
+
+    run(scenario)
+
+
+def test_a_player_shows_an_h265_camera_as_not_supported_naming_the_codec():
+    async def scenario():
+        async with serving(simulator()) as server, connected(server) as backend:
+            description = await backend.live(guid(f"camera/{H265_DEMO_ID}"), Quality.MAIN)
+            async with player_of(description) as viewer:
+                await until(lambda: viewer.subscription.state.state is PlayerState.FAILED)
+                error = viewer.subscription.state.error
+                assert isinstance(error, CodecNotSupportedError)
+                assert "codec not supported by this viewer: H265" in str(error)
+                assert viewer.images == []
 
     run(scenario)
 
@@ -244,11 +294,15 @@ def test_a_session_the_server_dropped_misses_its_token_with_a_warning_only(caplo
 # -- PTZ steps over the data channel --------------------------------------------------
 
 
-def test_a_ptz_step_goes_over_the_live_sessions_data_channel():
+def test_a_ptz_step_goes_over_the_data_channel_of_the_players_session():
     async def scenario():
         async with serving(simulator()) as server, connected(server) as backend:
-            async with playing(await backend.live(PTZ.id, Quality.SUB)) as peer:
-                await until(lambda: peer.signalling.channel_open)
+            description = await backend.live(PTZ.id, Quality.SUB)
+            signalling = description.signalling
+            assert isinstance(signalling, MilestoneSignalling)
+            async with player_of(description) as viewer:
+                await pictures(viewer, 1)
+                await until(lambda: signalling.channel_open)
                 await backend.ptz_step(PTZ.id, PtzDirection.UP)
                 await backend.ptz_step(PTZ.id, PtzDirection.DOWN_LEFT)
             assert server.webrtc.ptz_moves[PTZ.id] == ["up", "downLeft"]

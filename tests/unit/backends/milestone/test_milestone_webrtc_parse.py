@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 
 from viewer.backends.milestone import parse
 from viewer.backends.milestone.webrtc import Playback, session_body
-from viewer.core.errors import InvalidInputError, MalformedResponseError, NotSupportedError
+from viewer.core.errors import (
+    CodecNotSupportedError,
+    InvalidInputError,
+    MalformedResponseError,
+    NotSupportedError,
+)
 
 CAPTURES = Path(__file__).resolve().parents[5] / "shared" / "captures" / "xprotect-2025r1"
 # webrtc-session-create-200.json, verbatim: an H.265 camera's live session.
@@ -69,7 +74,7 @@ def test_a_real_session_gives_its_id_and_the_offer_text():
 def test_an_h265_offer_is_refused_naming_the_codec():
     offer = parse.webrtc_session(SESSION_2025R1).offer_sdp
     assert parse.video_codecs(offer) == ("H265",)
-    with pytest.raises(NotSupportedError, match="codec not supported by this viewer: H265"):
+    with pytest.raises(CodecNotSupportedError, match="codec not supported by this viewer: H265"):
         parse.require_h264(offer)
 
 
