@@ -9,12 +9,14 @@ import types
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from viewer.demo.footage import ALL_CAMERAS
+from viewer.app import DEMO_SITE_ID, demo_backend
+from viewer.core.models import CameraRef
+from viewer.demo.footage import ALL_CAMERAS, DEMO_CAMERAS
 from viewer.services.directory import SiteStatus
 from viewer.ui.add_site_dialog import AddSiteDialog
 
 from .conftest import until
-from .test_operator_workflow import visible_cameras
+from .test_operator_workflow import plays, visible_cameras
 
 
 def click_ok(qloop, dialog) -> None:
@@ -31,17 +33,22 @@ def click_ok(qloop, dialog) -> None:
     )
 
 
-def test_a_milestone_site_is_added_once_its_certificate_is_trusted(
-    qloop, make_window, demo_site, memory_keyring
-):
-    gateway = demo_site.site.milestone
-    window = make_window()
+def open_dialog_for(window, gateway) -> AddSiteDialog:
     dialog = AddSiteDialog(window.console.sites, keyring_available=True, parent=window)
     dialog.show()
     dialog.name.setText("Headquarters")
     dialog.url.setText(gateway.url)
     dialog.user.setText(gateway.user)
     dialog.password.setText(gateway.password)
+    return dialog
+
+
+def test_a_milestone_site_is_added_once_its_certificate_is_trusted(
+    qloop, make_window, demo_site, memory_keyring
+):
+    gateway = demo_site.site.milestone
+    window = make_window()
+    dialog = open_dialog_for(window, gateway)
     click_ok(qloop, dialog)
     # Nobody vouches for the gateway's own certificate: the operator is asked first.
     assert dialog.isVisible()
@@ -113,3 +120,26 @@ def test_a_windows_user_where_an_ntlm_add_on_is_installed_needs_no_note(
     dialog.login.setCurrentIndex(dialog.login.findData("windows"))
     assert not dialog.login_note.isVisible()
     assert dialog.user.placeholderText() == "DOMAIN\\name"
+
+
+def test_a_camera_of_an_added_milestone_site_plays_over_webrtc_beside_an_rtsp_camera(
+    qloop, make_window, demo_site, memory_keyring
+):
+    gateway = demo_site.site.milestone
+    window = make_window(demo_backend(demo_site.site.describe()))
+    dialog = open_dialog_for(window, gateway)
+    click_ok(qloop, dialog)
+    QTest.mouseClick(dialog.trust, Qt.MouseButton.LeftButton)
+    click_ok(qloop, dialog)
+    site = dialog.added
+    session = window.console.directory.session(site.id)
+    (entrance,) = [c for c in session.tree.all_cameras() if c.name == DEMO_CAMERAS[0].name]
+    window.grid.set_grid(2)
+    window.grid.assign(0, CameraRef(DEMO_SITE_ID, "cam02"))
+    window.grid.assign(1, entrance.ref)
+    rtsp_tile, webrtc_tile = window.grid.tiles[:2]
+    plays(qloop, rtsp_tile, DEMO_CAMERAS[1])
+    plays(qloop, webrtc_tile, DEMO_CAMERAS[0])
+    # The picture came through a WebRTC session the gateway opened for this camera.
+    sessions = [r for r in gateway.counters.requests if r.startswith("POST /api/REST/v1/WebRTC/")]
+    assert sessions

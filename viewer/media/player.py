@@ -603,22 +603,16 @@ def _packet_time(packet: Packet) -> float | None:
 
 class _RecordedClock:
     """A recording's frame instants from RTP timestamps that count milliseconds from the
-    instant asked for (XProtect playback), unwrapped past 2**32."""
+    instant asked for (XProtect playback); media/webrtc.py keeps them as sent, unwrapped."""
 
     def __init__(self, description: StreamDescription) -> None:
         assert description.rtp_ms_epoch is not None
         self._epoch = description.rtp_ms_epoch.timestamp()
-        self._last: int | None = None
-        self._wraps = 0
 
     def instant(self, frame: av.VideoFrame) -> float | None:
         if frame.pts is None:
             return None
-        stamp = int(frame.pts) & 0xFFFFFFFF
-        if self._last is not None and stamp < self._last - 2**31:
-            self._wraps += 1
-        self._last = stamp
-        return self._epoch + (stamp + self._wraps * 2**32) / 1000.0
+        return self._epoch + int(frame.pts) / 1000.0
 
 
 class _PresentationClock:

@@ -212,6 +212,8 @@ class WebRtcSource:
         self._signalling: Signalling = description.signalling
         self._where = description.display_url
         self._loopback = is_loopback_host(urlsplit(description.url).hostname)
+        # A recording's RTP timestamps tell each frame's recorded time: keep them.
+        self._keep_rtp_time = description.rtp_ms_epoch is not None
         self._open_timeout = open_timeout
         self._handoff = _Handoff()
         self._connected = threading.Event()
@@ -306,8 +308,13 @@ class WebRtcSource:
 
         @connection.on("track")
         def on_track(track: MediaStreamTrack) -> None:
-            if track.kind == "video":
-                self._receivers.add(asyncio.ensure_future(self._receive(track)))
+            if track.kind != "video":
+                return
+            if self._keep_rtp_time:
+                for transceiver in connection.getTransceivers():
+                    if transceiver.receiver.track is track:
+                        keep_rtp_timestamps(transceiver.receiver)
+            self._receivers.add(asyncio.ensure_future(self._receive(track)))
 
         @connection.on("datachannel")
         def on_channel(channel: RTCDataChannel) -> None:
@@ -375,6 +382,34 @@ class WebRtcSource:
 
         if channel.readyState == "open":
             on_open()
+
+
+class RtpTimestamps:
+    """RTP timestamps as sent, unwrapped past 2**32 into one growing count.
+
+    aiortc hands out frames with timestamps counted from the first one received
+    (docs/pitfalls.md); a recording whose timestamps count milliseconds from the instant
+    asked for (XProtect) would then lose that offset when it begins after a gap.
+    """
+
+    def __init__(self) -> None:
+        self._last: int | None = None
+        self._wraps = 0
+
+    def map(self, timestamp: int) -> int:
+        if self._last is not None and timestamp < self._last - 2**31:
+            self._wraps += 1
+        self._last = timestamp
+        return timestamp + self._wraps * 2**32
+
+
+def keep_rtp_timestamps(receiver: object) -> None:
+    """Give an aiortc receiver the mapper above in place of its own (a private attribute,
+    checked here so an aiortc that renames it fails loudly, not silently wrong)."""
+    name = "_RTCRtpReceiver__timestamp_mapper"
+    if not hasattr(receiver, name):
+        raise RuntimeError("this aiortc keeps RTP timestamps elsewhere; see docs/pitfalls.md")
+    setattr(receiver, name, RtpTimestamps())
 
 
 def _offers_only_loopback(sdp: str) -> bool:

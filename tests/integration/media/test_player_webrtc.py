@@ -22,7 +22,7 @@ from viewer.core.errors import CodecNotSupportedError, StreamLostError
 from viewer.core.streams import StreamDescription
 from viewer.media.player import StreamPlayer, _RecordedClock
 from viewer.media.state import PlayerState
-from viewer.media.webrtc import loopback_ice
+from viewer.media.webrtc import RtpTimestamps, loopback_ice
 
 from .test_player_sources import Collector
 
@@ -251,18 +251,21 @@ def test_a_hidden_webrtc_viewer_gets_the_current_picture_the_moment_it_shows():
 
 
 @pytest.mark.parametrize(
-    ("stamps", "seconds"),
+    ("stamps", "counted"),
     [
-        ([0, 40, 80], [0.0, 0.04, 0.08]),
-        ([2**32 - 40, 0, 40], [(2**32 - 40) / 1000, 2**32 / 1000, (2**32 + 40) / 1000]),
+        ([1500, 1540, 1580], [1500, 1540, 1580]),
+        ([2**32 - 40, 0, 40], [2**32 - 40, 2**32, 2**32 + 40]),
     ],
 )
-def test_recorded_frames_tell_their_instant_from_millisecond_rtp_stamps(stamps, seconds):
+def test_rtp_timestamps_are_kept_as_sent_and_unwrapped(stamps, counted):
+    # A recording that begins after a gap starts at 1500 ms, not at 0.
+    mapper = RtpTimestamps()
+    assert [mapper.map(stamp) for stamp in stamps] == counted
+
+
+def test_a_recorded_frame_is_stamped_with_the_epoch_plus_its_milliseconds():
     epoch = datetime(2026, 11, 30, 12, 0, 0, tzinfo=UTC)
     clock = _RecordedClock(StreamDescription("webrtc://x/y", live=False, rtp_ms_epoch=epoch))
-    found = []
-    for stamp in stamps:
-        frame = numbered_frame(0)
-        frame.pts, frame.time_base = stamp, fractions.Fraction(1, 90000)
-        found.append(clock.instant(frame) - epoch.timestamp())
-    assert found == pytest.approx(seconds)
+    frame = numbered_frame(0)
+    frame.pts, frame.time_base = 2**32 + 40, fractions.Fraction(1, 90000)
+    assert clock.instant(frame) == epoch.timestamp() + (2**32 + 40) / 1000
