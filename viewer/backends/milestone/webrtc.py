@@ -28,6 +28,7 @@ from viewer.backends.milestone import parse
 from viewer.core.errors import (
     InvalidInputError,
     MalformedResponseError,
+    NotFoundError,
     NotSupportedError,
     UnreachableError,
     VigilError,
@@ -230,6 +231,8 @@ class Sessions:
             await self.send("PATCH", signalling.path(), {"token": token})
         except VigilError as error:
             log.warning("%s kept its old token: %s", signalling, error)
+            if isinstance(error, NotFoundError):  # the server dropped it: stop asking
+                self.closed(signalling)
 
     async def step(
         self, camera_id: str, direction: str, version: parse.ServerVersion | None

@@ -285,10 +285,17 @@ def test_a_session_the_server_dropped_misses_its_token_with_a_warning_only(caplo
             await description.signalling.offer()  # never answered: the server drops it
             with caplog.at_level(logging.WARNING):
                 await until(lambda: "kept its old token" in caplog.text)
+                patches = patched(server)
+                await until(lambda: server.counters.grants["password"] >= 4)
+            assert patched(server) == patches == 1
             assert await backend.camera_streams(FRONT.id)
             await description.signalling.close()
 
     run(scenario)
+
+
+def patched(server: MilestoneSimulator) -> int:
+    return sum(1 for line in server.counters.requests if line.startswith("PATCH"))
 
 
 # -- PTZ steps over the data channel --------------------------------------------------
