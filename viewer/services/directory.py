@@ -7,6 +7,12 @@ back-off as a camera, for as long as it takes; one that refuses the credentials 
 :class:`Directory` answers "which camera is this reference" and "how do I play it"
 across sites, and learns the real sizes of streams as they are decoded, so the
 choice between main and sub-stream improves once a stream has been seen.
+
+A site that reports its cameras' status (an XProtect site's Events and State socket)
+keeps it current in the session's tree. Such changes come in bursts (a recording server
+that goes down takes all its cameras with it), so a loop turn's worth is applied at
+once, and they are told apart from changes of the tree's shape: a view can restyle the
+cameras it shows instead of building itself again.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from enum import StrEnum
 
@@ -27,13 +33,23 @@ from viewer.core.errors import (
     NotSupportedError,
     VigilError,
 )
-from viewer.core.models import Camera, CameraGroup, CameraRef, Quality, Site, StreamInfo
+from viewer.core.models import (
+    Camera,
+    CameraGroup,
+    CameraRef,
+    CameraStatus,
+    Quality,
+    Site,
+    StreamInfo,
+)
 from viewer.core.streams import StreamDescription
 from viewer.media.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[], None]
+StatusListener = Callable[[str], None]
+"""Called with a site's id when cameras of that site changed status."""
 
 
 # Retrying cannot fix these; the operator has to change the site first.
@@ -70,14 +86,31 @@ class SiteSession:
         self._sleep = sleep
         self._monotonic = monotonic
         self._retrying: asyncio.Task[None] | None = None
+        self._changed: Callable[[], None] = lambda: None
+        self._statuses_changed: Callable[[], None] = lambda: None
+        self._statuses: dict[str, CameraStatus] = {}
+        """The latest status the site reported for each camera id, since the last open."""
+        self._watching = 0
+        """Which subscription is current; a listener of an older one is deaf."""
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._flush_due = False
 
     @property
     def site(self) -> Site:
         return self.backend.site
 
-    async def open(self, changed: Callable[[], None] = lambda: None) -> None:
+    async def open(
+        self,
+        changed: Callable[[], None] = lambda: None,
+        statuses_changed: Callable[[], None] | None = None,
+    ) -> None:
         """Try once; if the site is unreachable, keep trying in the background and call
-        ``changed`` whenever the status moves (for the tree's words)."""
+        ``changed`` whenever the status moves (for the tree's words).
+
+        Cameras' status changes call ``statuses_changed`` where given, ``changed``
+        otherwise."""
+        self._changed = changed
+        self._statuses_changed = statuses_changed or changed
         if await self._attempt():
             return
         if self.status is SiteStatus.RETRYING:
@@ -87,7 +120,9 @@ class SiteSession:
         self.attempts += 1
         try:
             await self.backend.open()
-            self.tree = await self.backend.camera_tree()
+            # Before anything else is awaited: the first report may come on the next turn.
+            self._watch()
+            self.tree = _with_statuses(await self.backend.camera_tree(), self._statuses)
         except _FINAL_ERRORS as exc:
             log.warning("site %s: %s", self.site.name, exc)
             self.status, self.error, self.retry_at = SiteStatus.FAILED, exc, None
@@ -112,11 +147,44 @@ class SiteSession:
     async def refresh(self) -> None:
         """Re-read the camera tree after a change (a camera added, renamed, removed)."""
         try:
-            self.tree = await self.backend.camera_tree()
+            self.tree = _with_statuses(await self.backend.camera_tree(), self._statuses)
         except VigilError as exc:
             self.status, self.error = SiteStatus.FAILED, exc
 
+    def _watch(self) -> None:
+        """Follow the cameras' status from now on, where the backend reports it. The
+        backend may call from any thread; changes are applied on this loop."""
+        self._watching += 1
+        watching, loop = self._watching, asyncio.get_running_loop()
+        self._loop = loop
+        self._statuses.clear()
+
+        def heard(camera_id: str, status: CameraStatus) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody to tell
+                loop.call_soon_threadsafe(self._heard, watching, camera_id, status)
+
+        with contextlib.suppress(NotSupportedError):  # a site that does not report it
+            self.backend.watch_camera_status(heard)
+
+    def _heard(self, watching: int, camera_id: str, status: CameraStatus) -> None:
+        if watching != self._watching:
+            return
+        self._statuses[camera_id] = status
+        if not self._flush_due and self._loop is not None:
+            self._flush_due = True
+            self._loop.call_soon(self._apply_statuses, watching)
+
+    def _apply_statuses(self, watching: int) -> None:
+        self._flush_due = False
+        if watching != self._watching:
+            return
+        tree = _with_statuses(self.tree, self._statuses)
+        if tree is not self.tree:
+            self.tree = tree
+            self._statuses_changed()
+
     async def close(self) -> None:
+        self._watching += 1  # its listener hears nothing more
         if self._retrying is not None:
             self._retrying.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -133,14 +201,24 @@ class Directory:
         self._learned: dict[tuple[CameraRef, Quality], tuple[int, int]] = {}
         self._streams: dict[CameraRef, tuple[StreamInfo, ...]] = {}
         self._listeners: list[Listener] = []
+        self._status_listeners: list[StatusListener] = []
 
     def subscribe(self, listener: Listener) -> None:
         """``listener`` is called (on the event loop) whenever sites or cameras change."""
         self._listeners.append(listener)
 
+    def subscribe_statuses(self, listener: StatusListener) -> None:
+        """``listener(site_id)`` (on the event loop) when cameras of a site changed
+        status and nothing else did: restyling them is enough."""
+        self._status_listeners.append(listener)
+
     def changed(self) -> None:
         for listener in self._listeners:
             listener()
+
+    def _tell_statuses(self, site_id: str) -> None:
+        for listener in self._status_listeners:
+            listener(site_id)
 
     @property
     def sessions(self) -> tuple[SiteSession, ...]:
@@ -151,9 +229,10 @@ class Directory:
 
     async def add(self, session: SiteSession) -> None:
         """Connect ``session``; returns after the first attempt, retrying after that."""
-        self._sessions[session.site.id] = session
+        site_id = session.site.id
+        self._sessions[site_id] = session
         self.changed()
-        await session.open(self.changed)
+        await session.open(self.changed, lambda: self._tell_statuses(site_id))
         self.changed()
 
     async def remove(self, site_id: str) -> None:
@@ -217,3 +296,21 @@ class Directory:
             for stream in offered
         )
         return replace(camera, streams=streams)
+
+
+def _with_statuses(group: CameraGroup, statuses: Mapping[str, CameraStatus]) -> CameraGroup:
+    """``group`` with each camera's status as the site last reported it, in every group
+    that holds the camera; the same object where nothing changed."""
+    if not statuses:
+        return group
+    cameras = tuple(
+        camera
+        if statuses.get(camera.ref.camera_id, camera.status) is camera.status
+        else replace(camera, status=statuses[camera.ref.camera_id])
+        for camera in group.cameras
+    )
+    groups = tuple(_with_statuses(child, statuses) for child in group.groups)
+    same = all(a is b for a, b in zip(cameras, group.cameras, strict=True)) and all(
+        a is b for a, b in zip(groups, group.groups, strict=True)
+    )
+    return group if same else replace(group, cameras=cameras, groups=groups)
