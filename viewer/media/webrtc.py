@@ -54,6 +54,8 @@ T = TypeVar("T")
 
 DECODABLE = frozenset({"H264", "VP8"})
 """Video codecs aiortc can decode; an offer without one of them cannot play here."""
+_HELPERS = frozenset({"RTX", "RED", "ULPFEC", "FLEXFEC-03"})
+"""Payload types that carry repairs of the video, not a codec of their own."""
 CANDIDATE_POLL = 0.2
 """How often the server's trickled candidates are asked for while connecting (5 Hz)."""
 
@@ -141,7 +143,7 @@ def video_codecs(sdp: str) -> list[str]:
         elif in_video and line.startswith("a=rtpmap:"):
             _, _, encoding = line.partition(" ")
             name = encoding.split("/", 1)[0].upper()
-            if name and name not in names and name not in {"RTX", "RED", "ULPFEC"}:
+            if name and name not in names and name not in _HELPERS:
                 names.append(name)
     return names
 
@@ -152,7 +154,7 @@ def check_decodable(sdp: str, where: str) -> None:
     if not codecs:
         raise NotSupportedError(f"{where} offers no video")
     if not DECODABLE.intersection(codecs):
-        raise CodecNotSupportedError(f"{'/'.join(codecs)}: codec not supported by this viewer")
+        raise CodecNotSupportedError(f"codec not supported by this viewer: {', '.join(codecs)}")
 
 
 def candidate_text(line: str) -> str:

@@ -170,7 +170,7 @@ def test_an_offer_without_a_decodable_codec_fails_once_with_the_codec_named():
             assert await until(lambda: player.state.state is PlayerState.FAILED)
             error = player.state.error
             assert isinstance(error, CodecNotSupportedError)
-            assert "H265: codec not supported by this viewer" in str(error)
+            assert "codec not supported by this viewer: H265" in str(error)
             assert viewer.images == []
         finally:
             await stopped(player)

@@ -19,7 +19,6 @@ from typing import Any
 
 from viewer.core.errors import (
     AuthenticationError,
-    CodecNotSupportedError,
     MalformedResponseError,
     NotFoundError,
     NotSupportedError,
@@ -303,10 +302,8 @@ _CANDIDATE = re.compile(
     r"(?: \S{1,255})*",
     re.ASCII,
 )
-_RTPMAP = re.compile(r"a=rtpmap:[0-9]{1,3} (?P<name>[A-Za-z0-9_.-]{1,32})/", re.ASCII)
 # Payload formats that carry no picture of their own: naming them as the camera's codec
 # would mislead whoever reads the message.
-_HELPERS = frozenset({"RTX", "RED", "ULPFEC", "FLEXFEC-03"})
 
 
 @dataclass(frozen=True)
@@ -371,29 +368,6 @@ def _candidate(item: object, name: str) -> str:
     if line and not _CANDIDATE.fullmatch(line):
         raise MalformedResponseError(f"not an ICE candidate: {_words(line)[:80]!r}", name)
     return line
-
-
-def video_codecs(sdp: str) -> tuple[str, ...]:
-    """The codecs the SDP's video sections name (``a=rtpmap``), upper-case, each once."""
-    names: dict[str, None] = {}
-    video = False
-    for line in sdp.splitlines():
-        if line.startswith("m="):
-            video = line.startswith("m=video ")
-        elif video and (match := _RTPMAP.match(line)):
-            names[match["name"].upper()] = None
-    return tuple(names)
-
-
-def require_h264(sdp: str) -> None:
-    """Refuse an offer this viewer cannot decode, before any media: XProtect forwards the
-    camera's own encoding, and a camera set to H.265 gets an offer with only that."""
-    if not any(line.startswith("m=video ") for line in sdp.splitlines()):
-        raise MalformedResponseError("the offer carries no video", "offerSDP.sdp")
-    codecs = video_codecs(sdp)
-    if "H264" not in codecs:
-        named = ", ".join(c for c in codecs if c not in _HELPERS) or "none named"
-        raise CodecNotSupportedError(f"codec not supported by this viewer: {named}")
 
 
 def channel_reply(text: str) -> ChannelReply | None:

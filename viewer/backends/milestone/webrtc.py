@@ -111,9 +111,9 @@ class MilestoneSignalling:
         return f"MilestoneSignalling({self.camera_id!r}, session={self.session_id!r})"
 
     async def offer(self) -> str:
-        """The server's offer, refused here if its video is not H.264 (before any media)."""
+        """The server's offer; the media layer refuses it if no codec in it decodes here
+        (XProtect forwards the camera's own encoding: an H.265 camera offers only that)."""
         session = parse.webrtc_session(await self._sessions.send("POST", SESSION, self._body))
-        parse.require_h264(session.offer_sdp)
         self.session_id = session.id
         if not self._closed:
             self._sessions.opened(self)

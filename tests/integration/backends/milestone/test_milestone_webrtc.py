@@ -219,17 +219,6 @@ def test_a_recording_is_asked_for_at_its_instant_to_the_millisecond_with_speed_a
     run(scenario)
 
 
-def test_an_h265_camera_is_refused_before_any_media_naming_its_codec():
-    async def scenario():
-        async with serving(simulator()) as server, connected(server) as backend:
-            description = await backend.live(guid(f"camera/{H265_DEMO_ID}"), Quality.MAIN)
-            assert description.signalling is not None
-            with pytest.raises(NotSupportedError, match="codec not supported by this viewer: H265"):
-                await description.signalling.offer()
-
-    run(scenario)
-
-
 def test_a_privacy_masked_camera_says_so_in_the_servers_words():
     async def scenario():
         async with serving(simulator()) as server, connected(server) as backend:
