@@ -8,6 +8,7 @@ from tests.integration.backends.milestone.xprotect import PASSWORD, SITE, USER, 
 from tests.integration.backends.milestone.xprotect import simulator as xprotect
 from viewer.backends.milestone.backend import MilestoneBackend
 from viewer.core.models import CameraRef, Quality
+from viewer.demo.milestone.directory import CAMERAS
 from viewer.services.camera_view import CameraView
 from viewer.services.directory import Directory, SiteSession, SiteStatus
 from viewer.services.players import PlayerHub
@@ -32,7 +33,7 @@ def test_loading_the_tree_asks_no_streams_and_asking_a_camera_asks_it_once():
             directory = await connected_directory(server)
             try:
                 cameras = directory.session(SITE.id).tree.all_cameras()
-                assert len(cameras) == 70
+                assert len(cameras) == 50 + sum(c.enabled for c in CAMERAS.values())
                 assert stream_requests(server) == []
                 ref = cameras[3].ref
                 offered = await directory.streams(ref)
