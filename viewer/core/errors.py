@@ -58,6 +58,11 @@ class InsecureLinkError(CertificateError):
     """
 
 
+class PermissionDeniedError(VigilError):
+    """The server knows who we are and will not do this for us: a right the user lacks,
+    a camera under privacy masking. Retrying cannot help; the password is not wrong."""
+
+
 class NotSupportedError(VigilError):
     """The backend or the stream cannot do what was asked (a codec, a feature)."""
 

@@ -44,6 +44,7 @@ from viewer.core.errors import (
     AuthenticationError,
     CertificateError,
     NotSupportedError,
+    PermissionDeniedError,
     RateLimitedError,
     StreamLostError,
     UnreachableError,
@@ -73,7 +74,7 @@ Resolve = Callable[[], StreamDescription]
 """Called on the worker thread before each reconnect; raises a VigilError if it cannot."""
 
 # Retrying cannot fix these; the operator has to change something first.
-_FINAL_ERRORS = (AuthenticationError, CertificateError, NotSupportedError)
+_FINAL_ERRORS = (AuthenticationError, CertificateError, NotSupportedError, PermissionDeniedError)
 # A hidden stream's backlog beyond this is dropped and the next key frame awaited: a
 # main stream with a long key-frame interval holds a few MB, never more than this.
 BACKLOG_LIMIT = 48 * 2**20

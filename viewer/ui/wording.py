@@ -17,6 +17,7 @@ from viewer.core.errors import (
     InsecureLinkError,
     NotFoundError,
     NotSupportedError,
+    PermissionDeniedError,
     RateLimitedError,
     StreamLostError,
     UnreachableError,
@@ -30,33 +31,30 @@ NOT_IN_KEYRING = "could not be saved to the system keyring: kept for this sessio
 """Said wherever a password was taken but will be asked for again at the next start."""
 
 
+_PROBLEMS: tuple[tuple[type[VigilError], str], ...] = (
+    # Subclasses before the classes they refine: the first match speaks.
+    (AuthenticationError, "Authentication failed"),
+    (UnreachableError, "Unreachable"),
+    (NotFoundError, "Stream not found"),
+    (CodecNotSupportedError, "Codec not supported by this viewer"),
+    (NotSupportedError, "Not supported"),
+    (PermissionDeniedError, "Not permitted"),
+    (CertificateChangedError, "Certificate changed"),
+    (InsecureLinkError, "Insecure link refused"),
+    (CertificateError, "Certificate not trusted"),
+    (RateLimitedError, "Server busy"),
+    (StreamLostError, "Stream lost"),
+)
+
+
 def problem(error: VigilError | None) -> str:
     """One or two words naming what went wrong."""
-    match error:
-        case AuthenticationError():
-            return "Authentication failed"
-        case UnreachableError():
-            return "Unreachable"
-        case NotFoundError():
-            return "Stream not found"
-        case CodecNotSupportedError():
-            return "Codec not supported by this viewer"
-        case NotSupportedError():
-            return "Not supported"
-        case CertificateChangedError():
-            return "Certificate changed"
-        case InsecureLinkError():
-            return "Insecure link refused"
-        case CertificateError():
-            return "Certificate not trusted"
-        case RateLimitedError():
-            return "Server busy"
-        case StreamLostError():
-            return "Stream lost"
-        case None:
-            return ""
-        case _:
-            return "Error"
+    if error is None:
+        return ""
+    for kind, words in _PROBLEMS:
+        if isinstance(error, kind):
+            return words
+    return "Error"
 
 
 def clock_text(instant: float) -> str:

@@ -22,6 +22,7 @@ from viewer.core.errors import (
     MalformedResponseError,
     NotFoundError,
     NotSupportedError,
+    PermissionDeniedError,
     RateLimitedError,
     UnreachableError,
     VigilError,
@@ -281,8 +282,10 @@ def http_error(status: int, body: bytes | str, retry_after: float | None = None)
     """
     said = _server_words(body)
     words = f": {said}" if said else ""
-    if status in (401, 403):
-        return AuthenticationError(f"the server refused access (HTTP {status}){words}")
+    if status == 401:
+        return AuthenticationError(f"the server refused access (HTTP 401){words}")
+    if status == 403:
+        return PermissionDeniedError(f"the server does not permit this (HTTP 403){words}")
     if status == 404:
         return NotFoundError(f"the server knows no such resource (HTTP 404){words}")
     if status == 429:

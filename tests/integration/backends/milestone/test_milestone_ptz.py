@@ -24,10 +24,10 @@ from tests.integration.backends.milestone.xprotect import (
 )
 from viewer.backends.milestone.ptz import Ptz
 from viewer.core.errors import (
-    AuthenticationError,
     InvalidInputError,
     NotFoundError,
     NotSupportedError,
+    PermissionDeniedError,
     UnreachableError,
 )
 from viewer.core.models import PtzPosition
@@ -162,7 +162,7 @@ def test_refusals_keep_the_servers_words():
             with pytest.raises(NotFoundError, match="ptzPresets"):
                 await backend.ptz_goto_preset(GATE, CAMERAS["cam13"].id)
             server.ptz.denied.add("cam12")
-            with pytest.raises(AuthenticationError, match="no PTZ permission"):
+            with pytest.raises(PermissionDeniedError, match="no PTZ permission"):
                 await backend.ptz_move_to(GATE, PtzPosition(0, 0, 1))
             assert server.ptz.positions["cam12"] == Position()
             with pytest.raises(InvalidInputError) as caught:

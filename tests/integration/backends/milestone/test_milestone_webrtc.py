@@ -25,7 +25,7 @@ from aiortc.sdp import candidate_from_sdp
 from tests.integration.backends.milestone.xprotect import connected, run, serving, simulator, until
 from tests.integration.media.test_player_sources import Collector
 from viewer.backends.milestone.webrtc import MilestoneSignalling
-from viewer.core.errors import AuthenticationError, CodecNotSupportedError, NotSupportedError
+from viewer.core.errors import CodecNotSupportedError, NotSupportedError, PermissionDeniedError
 from viewer.core.models import PtzDirection, Quality
 from viewer.core.streams import StreamDescription
 from viewer.demo.footage import camera_by_id
@@ -224,7 +224,7 @@ def test_a_privacy_masked_camera_says_so_in_the_servers_words():
         async with serving(simulator()) as server, connected(server) as backend:
             description = await backend.live(guid(f"camera/{MASKED_DEMO_ID}"), Quality.MAIN)
             assert description.signalling is not None
-            with pytest.raises(AuthenticationError, match="privacy masking"):
+            with pytest.raises(PermissionDeniedError, match="privacy masking"):
                 await description.signalling.offer()
 
     run(scenario)
