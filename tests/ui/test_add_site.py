@@ -16,6 +16,7 @@ from viewer.services.directory import SiteStatus
 from viewer.ui.add_site_dialog import AddSiteDialog
 
 from .conftest import until
+from .pixels import assert_shows
 from .test_operator_workflow import plays, visible_cameras
 
 
@@ -140,6 +141,14 @@ def test_a_camera_of_an_added_milestone_site_plays_over_webrtc_beside_an_rtsp_ca
     rtsp_tile, webrtc_tile = window.grid.tiles[:2]
     plays(qloop, rtsp_tile, DEMO_CAMERAS[1])
     plays(qloop, webrtc_tile, DEMO_CAMERAS[0])
-    # The picture came through a WebRTC session the gateway opened for this camera.
+    # The picture came through a WebRTC session the gateway opened for this camera,
+    # of its sub-stream while the tile is small...
     sessions = [r for r in gateway.counters.requests if r.startswith("POST /api/REST/v1/WebRTC/")]
     assert sessions
+    assert (webrtc_tile.frame.source_width, webrtc_tile.frame.source_height) == (640, 360)
+    # ...and of its main stream once maximised.
+    window.grid.maximise(1)
+    assert qloop.run_until_complete(
+        until(lambda: webrtc_tile.frame is not None and webrtc_tile.frame.source_width == 1920)
+    )
+    assert_shows(webrtc_tile, DEMO_CAMERAS[0])
