@@ -5,8 +5,12 @@ cameras in batches on the next turns of the event loop, so a site of 10,000 came
 never holds the loop for long (built in one go they held it for 0.6-1 s, most of it in
 item creation and in the filter proxy's Python callback; benchmarks/site_load.py).
 Cameras can be dragged onto a tile or double-clicked into the selected one. A site
-that failed to connect says why on its own node, and when it tries again, counting down each second; a camera on
-screen shows the state of its stream.
+that failed to connect says why on its own node, and when it tries again, counting
+down each second; a camera on screen shows the state of its stream. A camera the site
+reports offline has a hollow grey dot and a greyed name, one in error a red dot (the
+shapes differ for colour-blind eyes), with the words in its tooltip; status changes
+restyle the items in place, so the operator's selection and scroll position survive
+them.
 """
 
 from __future__ import annotations
@@ -22,17 +26,28 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QIcon,
+    QPainter,
+    QPen,
+    QPixmap,
+    QStandardItem,
+    QStandardItemModel,
+)
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
-from viewer.core.models import Camera, CameraGroup, CameraRef
+from viewer.core.models import Camera, CameraGroup, CameraRef, CameraStatus
 from viewer.media.state import PlayerState, StateInfo
 from viewer.services.directory import Directory, SiteSession, SiteStatus
 from viewer.ui.dragdrop import camera_mime
-from viewer.ui.wording import detail_text, site_text
+from viewer.ui.wording import camera_status_text, detail_text, site_text
 
 CAMERA_ROLE = Qt.ItemDataRole.UserRole + 1
 SITE_ROLE = Qt.ItemDataRole.UserRole + 2
+STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
+"""A camera item's CameraStatus value, as the site last reported it (Qt keeps a str)."""
 # Camera items added per turn of the event loop (about 10 ms of work on a busy machine).
 BATCH = 250
 
@@ -42,6 +57,10 @@ STATE_COLOURS = {
     PlayerState.STALLED: QColor(234, 179, 8),
     PlayerState.RECONNECTING: QColor(249, 115, 22),
     PlayerState.FAILED: QColor(239, 68, 68),
+}
+STATUS_COLOURS = {
+    CameraStatus.OFFLINE: QColor(140, 140, 140),
+    CameraStatus.ERROR: QColor(239, 68, 68),
 }
 
 
@@ -95,6 +114,9 @@ class CameraTree(QWidget):
         self._directory = directory
         self._states: dict[CameraRef, StateInfo] = {}
         self._items: dict[CameraRef, list[QStandardItem]] = {}
+        self._statuses: dict[CameraRef, CameraStatus] = {}
+        """Reported since the last rebuild, for cameras still waiting to be added."""
+        self._icons: dict[CameraStatus, QIcon] = {}
         self._site_items: list[tuple[SiteSession, QStandardItem]] = []
         self._waiting: list[tuple[QStandardItem, Camera]] = []
         """Cameras still to be added, each with its parent, in tree order."""
@@ -122,11 +144,13 @@ class CameraTree(QWidget):
         layout.addWidget(self.filter)
         layout.addWidget(self.view)
         directory.subscribe(self.rebuild)
+        directory.subscribe_statuses(self._restyle_site)
         self.rebuild()
 
     def rebuild(self) -> None:
         self.model.clear()
         self._items.clear()
+        self._statuses.clear()
         self._site_items.clear()
         self._waiting = []
         for session in self._directory.sessions:
@@ -173,6 +197,17 @@ class CameraTree(QWidget):
         for item in self._items.get(ref, []):
             self._paint_camera(item, info)
 
+    def _restyle_site(self, site_id: str) -> None:
+        """The site's cameras changed status: every item of each, wherever it sits."""
+        session = self._directory.session(site_id)
+        if session is None:
+            return
+        for camera in session.tree.all_cameras():
+            self._statuses[camera.ref] = camera.status
+            for item in self._items.get(camera.ref, []):
+                if item.data(STATUS_ROLE) != camera.status.value:
+                    self._show_status(item, camera.status)
+
     def camera_index(self, ref: CameraRef) -> QModelIndex:
         """The view's index of ``ref`` (first occurrence), for tests and keyboard focus."""
         for item in self._items.get(ref, []):
@@ -215,15 +250,44 @@ class CameraTree(QWidget):
         item = QStandardItem(camera.name)
         item.setData(camera.ref, CAMERA_ROLE)
         self._items.setdefault(camera.ref, []).append(item)
-        state = self._states.get(camera.ref)
-        if state is not None:
-            self._paint_camera(item, state)
+        self._show_status(item, self._statuses.get(camera.ref, camera.status))
         return item
 
-    def _paint_camera(self, item: QStandardItem, info: StateInfo) -> None:
-        colour = STATE_COLOURS.get(info.state)
+    def _show_status(self, item: QStandardItem, status: CameraStatus) -> None:
+        item.setData(status.value, STATUS_ROLE)
+        item.setData(self._status_icon(status), Qt.ItemDataRole.DecorationRole)
+        self._paint_camera(item, self._states.get(item.data(CAMERA_ROLE)))
+
+    def _paint_camera(self, item: QStandardItem, info: StateInfo | None) -> None:
+        """The stream's state colours a camera on screen; otherwise its reported status."""
+        status = CameraStatus(item.data(STATUS_ROLE))
+        colour = (STATE_COLOURS.get(info.state) if info else None) or STATUS_COLOURS.get(status)
         item.setForeground(QBrush(colour) if colour else QBrush())
-        item.setToolTip(detail_text(info))
+        words = [camera_status_text(status), detail_text(info) if info else ""]
+        item.setToolTip("\n".join(word for word in words if word))
+
+    def _status_icon(self, status: CameraStatus) -> QIcon | None:
+        """A hollow grey dot for offline, a red one for an error, nothing otherwise."""
+        colour = STATUS_COLOURS.get(status)
+        if colour is None:
+            return None
+        if status not in self._icons:
+            ratio = self.devicePixelRatioF()
+            pixmap = QPixmap(round(12 * ratio), round(12 * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            if status is CameraStatus.OFFLINE:
+                painter.setPen(QPen(colour, 2))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+            else:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(colour)
+            painter.drawEllipse(2, 2, 8, 8)
+            painter.end()
+            self._icons[status] = QIcon(pixmap)
+        return self._icons[status]
 
     def _filter_changed(self, text: str) -> None:
         self.proxy.set_text(text.strip())

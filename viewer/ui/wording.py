@@ -23,7 +23,7 @@ from viewer.core.errors import (
     UnreachableError,
     VigilError,
 )
-from viewer.core.models import Quality
+from viewer.core.models import CameraStatus, Quality
 from viewer.media.state import PlayerState, StateInfo
 from viewer.media.stats import StatsSnapshot
 
@@ -115,6 +115,17 @@ def site_text(
         retry = f"retrying in {seconds} s" if seconds else "retrying…"
         return f"{name} – {problem(error) or 'Not connected'}, {retry}"
     return name
+
+
+def camera_status_text(status: CameraStatus) -> str:
+    """What the site says of a camera, for its tooltip; nothing while all is well or
+    nobody knows."""
+    match status:
+        case CameraStatus.OFFLINE:
+            return "Offline – the server has lost contact with the camera"
+        case CameraStatus.ERROR:
+            return "Error – the server reports a problem with the camera"
+    return ""
 
 
 def detail_text(info: StateInfo) -> str:
