@@ -17,6 +17,9 @@ from viewer.demo.rtsp_auth import RtspAuth
 from viewer.demo.rtsp_server import RtspServer
 
 DEMO_AUTH = RtspAuth("demo", "demo", "digest")
+MOTION_EVERY = 10.0
+"""Seconds between the simulated XProtect site's motion events: one camera after another
+starts motion and the one before stops, in the same order on every run."""
 
 
 class DemoSite:
@@ -56,6 +59,7 @@ class DemoSite:
         """
         await self.rtsp.start()
         await self.milestone.start()
+        self.milestone.events.generate_motion(MOTION_EVERY)
         self.preparing = threading.Thread(
             target=self.library.prepare,
             args=([camera.id for camera in ALL_CAMERAS],),
