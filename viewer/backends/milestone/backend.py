@@ -118,6 +118,9 @@ class MilestoneBackend(Backend):
     # -- session -----------------------------------------------------------------------
 
     async def open(self) -> None:
+        if self._client is not None:
+            # Opened again (a site retried after its tree failed): one session, one socket.
+            await self.close()
         if not self._password_known:
             known_secrets.add(self._password)
             self._password_known = True

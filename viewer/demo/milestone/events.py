@@ -133,6 +133,11 @@ class MilestoneEvents:
 
     # -- switches ---------------------------------------------------------------------
 
+    @property
+    def open_sockets(self) -> int:
+        """How many events sockets clients hold open now."""
+        return len(self._sockets)
+
     def drop_sockets(self) -> None:
         """Cut every socket without a close frame, as a network failure does."""
         for socket in list(self._sockets):
@@ -178,7 +183,8 @@ class MilestoneEvents:
         self.drop_sockets()
 
     async def _rotate_motion(self, interval: float) -> None:
-        cameras = sorted(self._simulator._cameras)
+        # Only cameras a client can see: a disabled one is not in anybody's tree.
+        cameras = sorted(key for key, camera in self._simulator._cameras.items() if camera.enabled)
         for turn in range(1 << 62):
             await asyncio.sleep(interval)
             self.publish(MOTION_STARTED, f"cameras/{cameras[turn % len(cameras)]}")

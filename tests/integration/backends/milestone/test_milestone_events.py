@@ -216,3 +216,16 @@ def test_a_2023_r3_gateway_refuses_a_socket_without_a_token_on_the_upgrade():
             assert not socket.connected.is_set()
 
     run(scenario)
+
+
+def test_a_site_opened_again_keeps_one_events_socket_not_two():
+    async def scenario():
+        async with serving(simulator()) as server, connected(server) as backend:
+            await ready(backend)
+            # As a site retried after its tree failed: open() without a close() between.
+            await backend.open()
+            await ready(backend)
+            await asyncio.sleep(0.5)
+            assert server.events.open_sockets == 1
+
+    run(scenario)
