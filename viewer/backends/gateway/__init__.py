@@ -1,0 +1,1 @@
+"""A generic REST gateway in front of a VMS (seed 000)."""
