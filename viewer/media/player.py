@@ -15,10 +15,10 @@ Every reconnect asks for a fresh stream description (``resolve``): a backend's U
 carry a token that expired an hour after the first one was issued, and a WebRTC session
 is only good once.
 
-A description names its source: an FFmpeg URL (RTSP, HLS, files), demuxed and decoded
-here, or WebRTC signalling (media/webrtc.py), whose frames aiortc decodes. Both feed the
-same conversion, mailboxes, statistics, states and back-off. A hidden WebRTC stream
-keeps only its newest decoded frame: there are no packets to keep.
+A description names its source: an FFmpeg URL (RTSP, HLS, files), demuxed by FFmpeg,
+or WebRTC signalling (media/webrtc.py), whose frames aiortc receives and reassembles.
+Either way the packets come here and take one path: decode, conversion, mailboxes,
+statistics, states, back-off, hidden backlogs.
 
 The worker talks to the outside world only through callbacks that must be safe to call
 from any thread (a Qt signal emit, ``loop.call_soon_threadsafe``): ``wake`` when a
@@ -32,7 +32,8 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import av
@@ -126,23 +127,27 @@ class Subscription:
         self._on_state(info)
 
 
+@dataclass(frozen=True)
+class _LinkOptions:
+    """What a source tells the decode path beyond its packets."""
+
+    instant: Callable[[av.VideoFrame], float | None] | None = None
+    """A frame's wall-clock instant; the decode time when None (live video)."""
+    corrupt: Callable[[], None] | None = None
+    """Called after a packet failed to decode: a WebRTC source asks for a key frame."""
+
+
 class _Link:
     """What one connection decodes with. Guarded by the player's decode lock, because
     the catch-up after a hidden spell decodes on another thread than the demuxer."""
 
     def __init__(
-        self,
-        codec: VideoCodecContext | None,
-        converter: FrameConverter,
-        instant: Callable[[av.VideoFrame], float | None] | None = None,
+        self, codec: VideoCodecContext, converter: FrameConverter, options: _LinkOptions
     ) -> None:
-        """``codec`` is None for a source that hands over decoded frames (WebRTC);
-        ``instant`` tells a frame's wall-clock instant (the decode time by default)."""
         self.codec = codec
         self.converter = converter
-        self.instant = instant or (lambda frame: time.time())
+        self.options = options
         self.backlog: list[Packet] = []
-        self.newest_frame: av.VideoFrame | None = None
         self.backlog_bytes = 0
         self.need_keyframe = False
         self.size_key: tuple[int, int, int] | None = None
@@ -159,10 +164,6 @@ class _Link:
             self.backlog.clear()
             self.backlog_bytes = 0
             self.need_keyframe = True
-
-    def hold_frame(self, frame: av.VideoFrame) -> None:
-        """Keep a decoded frame from a source without packets, for the next showing."""
-        self.newest_frame = frame
 
     def take_backlog(self) -> list[Packet]:
         packets, self.backlog, self.backlog_bytes = self.backlog, [], 0
@@ -406,7 +407,12 @@ class StreamPlayer:
                 raise opening_error(exc, where, description.pinned) from None
             try:
                 with container:
-                    self._pump(container, where, silence, paced=not plan.paced_by_source)
+                    if not container.streams.video:
+                        raise NotSupportedError(f"{where} carries no video")
+                    stream = container.streams.video[0]
+                    packets = container.demux(stream)
+                    paced = not plan.paced_by_source
+                    self._pump(packets, stream.codec_context, where, silence, paced=paced)
             except VigilError:
                 raise
             except Exception as exc:
@@ -419,25 +425,28 @@ class StreamPlayer:
                 opener.close()
 
     def _pump(
-        self, container: av.container.InputContainer, where: str, silence: float, paced: bool
+        self,
+        packets: Iterator[Packet],
+        codec: VideoCodecContext,
+        where: str,
+        silence: float,
+        *,
+        paced: bool,
+        link_options: _LinkOptions | None = None,
     ) -> None:
-        """Demux every packet; decode and hand over while someone watches, keep otherwise."""
-        if not container.streams.video:
-            raise NotSupportedError(f"{where} carries no video")
-        stream = container.streams.video[0]
-        codec = stream.codec_context
+        """Take every packet; decode and hand over while someone watches, keep otherwise."""
         # One thread per stream gives the most frames per CPU-second when many
         # streams share few cores, and frame threading would add a frame of latency.
         codec.thread_count = 1
         codec.flags |= av.codec.context.Flags.low_delay
         self.stats.codec = codec.name
-        link = _Link(codec, self._converter_factory())
+        link = _Link(codec, self._converter_factory(), link_options or _LinkOptions())
         with self._decode_lock:
             self._link = link
         clock = _PresentationClock() if paced else None
         self._rhythm.new_connection()
         self._last_picture_at, self._watched_since = None, time.monotonic()
-        for packet in container.demux(stream):
+        for packet in packets:
             if self._stop.is_set():
                 return
             if packet.size == 0:
@@ -465,26 +474,23 @@ class StreamPlayer:
                 self._hand_over(image)
 
     def _play_webrtc(self, description: StreamDescription) -> None:
-        """Play a WebRTC session: aiortc decodes, this thread converts and hands over."""
+        """Play a WebRTC session: aiortc receives, this thread decodes as for any source."""
+        where = description.display_url
+        silence = self._rhythm.silence_limit()
         source = WebRtcSource(description, open_timeout=self._open_timeout)
         recorded = _RecordedClock(description) if description.rtp_ms_epoch else None
-        link = _Link(None, self._converter_factory(), recorded.instant if recorded else None)
-        with self._decode_lock:
-            self._link = link
-        self._rhythm.new_connection()
-        self._last_picture_at, self._watched_since = None, time.monotonic()
+        options = _LinkOptions(
+            instant=recorded.instant if recorded else None, corrupt=source.key_frame_please
+        )
         source.start()
         try:
-            for frame, arrived in source.frames(self._stop, self._rhythm.silence_limit()):
-                self.stats.codec = source.codec or ""
-                self._rhythm.packet(time.monotonic(), frame.key_frame)
-                self.stats.packet(0)
-                with self._decode_lock:
-                    if self._hidden:
-                        link.hold_frame(frame)
-                        continue
-                    image = self._picture(link, frame, None if recorded else arrived)
-                self._hand_over(image)
+            codec = source.decoder(self._stop)
+            packets = source.packets(self._stop, silence)
+            self._pump(packets, codec, where, silence, paced=False, link_options=options)
+        except VigilError:
+            raise
+        except Exception as exc:
+            raise reading_error(exc, where) from None
         finally:
             source.close()
             with self._decode_lock:
@@ -509,25 +515,24 @@ class StreamPlayer:
                 raise StreamLostError(f"{where} sent no picture for {waited:.0f} s")
 
     def _decode(self, link: _Link, packet: Packet) -> list[av.VideoFrame]:
-        assert link.codec is not None, "a source of decoded frames has no packets"
         try:
             return link.codec.decode(packet)
         except av.InvalidDataError:
             # One bad packet costs one picture, not the connection.
             self.stats.corrupt_packets += 1
+            if link.options.corrupt is not None:
+                link.options.corrupt()
             return []
 
-    def _picture(
-        self, link: _Link, frame: av.VideoFrame, instant: float | None = None
-    ) -> VideoImage:
-        """``frame`` converted for the viewers; called with the decode lock held.
-        ``instant`` overrides what the link tells of the frame's wall-clock time."""
+    def _picture(self, link: _Link, frame: av.VideoFrame) -> VideoImage:
+        """``frame`` converted for the viewers; called with the decode lock held."""
         self._sequence += 1
         key = (self._box_version, frame.width, frame.height)
         if key != link.size_key:
             link.size_key, link.size = key, self._output_size(frame.width, frame.height)
         image = link.converter.convert(frame, *link.size, self._sequence)
-        image.instant = link.instant(frame) if instant is None else instant
+        instant = link.options.instant
+        image.instant = time.time() if instant is None else instant(frame)
         self.stats.frame(frame.width, frame.height, image.decoded_at)
         self._last_picture_at = image.decoded_at
         return image
@@ -562,7 +567,7 @@ class StreamPlayer:
             link = self._link
             if link is None:
                 return
-            newest, link.newest_frame = link.newest_frame, None
+            newest = None
             for packet in link.take_backlog():
                 frames = self._decode(link, packet)
                 if frames:

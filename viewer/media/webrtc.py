@@ -2,9 +2,10 @@
 
 ICE, DTLS, SRTP and RTP run in Python on an asyncio loop. On the GUI's qasync loop,
 sixteen sessions would add their packet handling to every repaint's latency, so all
-sessions share one loop on one thread of their own (:data:`rtc_thread`). aiortc decodes
-on a thread per receiver; the decoded frames reach the player's thread through a
-one-slot handoff where the newest frame wins, like a tile's mailbox.
+sessions share one loop on one thread of their own (:data:`rtc_thread`). aiortc
+reassembles each encoded frame; the player's own thread decodes it, exactly as it
+decodes a packet FFmpeg demuxed, so both sources share one decode path (one thread per
+stream, hidden streams keeping packets, catch-up on show).
 
 The VMS's signalling (the server offers; we answer) belongs to the backend and runs on
 the backend's own loop, where its HTTP client lives: every call hops there and back.
@@ -24,8 +25,10 @@ import ipaddress
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from typing import Any, TypeVar
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import aioice.ice
@@ -34,10 +37,13 @@ from aiortc import (
     RTCConfiguration,
     RTCDataChannel,
     RTCPeerConnection,
+    RTCRtpReceiver,
     RTCSessionDescription,
 )
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.jitterbuffer import JitterFrame
+from aiortc.mediastreams import MediaStreamTrack
 from aiortc.sdp import candidate_from_sdp
+from av.video.codeccontext import VideoCodecContext
 
 from viewer.core.errors import (
     CodecNotSupportedError,
@@ -51,6 +57,15 @@ from viewer.core.streams import Signalling, StreamDescription
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+if TYPE_CHECKING:
+    from av.video.stream import VideoStream
+
+    Packet = av.Packet[VideoStream]
+else:
+    Packet = av.Packet
+
+RTP_TIME_BASE = Fraction(1, 90000)
+MILLISECONDS = Fraction(1, 1000)
 
 DECODABLE = frozenset({"H264", "VP8"})
 """Video codecs aiortc can decode; an offer without one of them cannot play here."""
@@ -166,47 +181,93 @@ def candidate_text(line: str) -> str:
 
 # -- the session --------------------------------------------------------------------------
 
+BACKLOG_FRAMES = 250
+"""Encoded frames the player may fall behind by (10 s at 25 fps) before they are dropped
+and a key frame asked for: a stalled player thread must not hold the stream's history."""
 
-class _Handoff:
-    """The newest decoded frame, or why there will be none, for the player's thread."""
 
-    def __init__(self) -> None:
+class _EncodedFrames:
+    """Where aiortc's receiver puts the frames its jitter buffer completed, in place of the
+    queue its decoder thread reads (docs/pitfalls.md): the player decodes them itself.
+
+    ``put`` runs on the WebRTC thread, ``take`` on the player's. aiortc's idle decoder
+    thread waits in ``get`` until the receiver stops, which puts None.
+    """
+
+    def __init__(self, ask_key_frame: threading.Event | None = None) -> None:
         self._condition = threading.Condition()
-        self._frame: tuple[av.VideoFrame, float] | None = None
+        self._frames: deque[tuple[bytes, int]] = deque()
         self._error: VigilError | None = None
-        self.delivered = 0
+        self._ended = False
+        self.dropped = False
+        self.received = 0
+        self.ask_key_frame = ask_key_frame
 
-    def put(self, frame: av.VideoFrame, arrived: float) -> None:
+    # aiortc's side: the queue.Queue methods its receiver and decoder thread call.
+
+    def put(self, item: tuple[object, JitterFrame] | None) -> None:
         with self._condition:
-            self._frame = (frame, arrived)
-            self.delivered += 1
-            self._condition.notify()
+            if item is None:
+                self._ended = True
+            else:
+                frame = item[1]
+                if len(self._frames) >= BACKLOG_FRAMES:
+                    self._frames.clear()
+                    self.dropped = True
+                    self.key_frame_please()
+                self._frames.append((frame.data, frame.timestamp))
+                self.received += 1
+            self._condition.notify_all()
+
+    def get(self) -> None:
+        with self._condition:
+            self._condition.wait_for(lambda: self._ended)
+
+    # The session's and the player's side.
 
     def fail(self, error: VigilError) -> None:
         with self._condition:
             if self._error is None:
                 self._error = error
-            self._condition.notify()
+            self._condition.notify_all()
 
-    def take(self, timeout: float, stop: threading.Event) -> tuple[av.VideoFrame, float] | None:
-        """The newest frame and its arrival (wall clock); None after ``timeout`` or a stop.
-        Raises the session's error once there is one and no frame waits."""
+    def check(self) -> None:
+        """Raise the session's error, if it failed."""
+        with self._condition:
+            if self._error is not None:
+                raise self._error
+
+    def key_frame_please(self) -> None:
+        """Ask the sender for a key frame (aiortc sends a PLI with the next packet)."""
+        if self.ask_key_frame is not None:
+            self.ask_key_frame.set()
+
+    def take(self, timeout: float, stop: threading.Event) -> tuple[bytes, int] | None:
+        """The oldest waiting frame (its bytes and RTP timestamp); None after ``timeout``
+        or a stop. Raises the session's error, or StreamLostError at its end, once no
+        frame waits."""
         deadline = time.monotonic() + timeout
         with self._condition:
-            while self._frame is None and self._error is None and not stop.is_set():
+            while not self._frames and self._error is None and not self._ended:
                 left = deadline - time.monotonic()
-                if left <= 0:
+                if left <= 0 or stop.is_set():
                     return None
                 # Woken by frames and failures; the slice bounds how late a stop is seen.
                 self._condition.wait(min(left, 0.1))
-            found, self._frame = self._frame, None
-            if found is None and self._error is not None:
+            if self._frames:
+                return self._frames.popleft()
+            if self._error is not None:
                 raise self._error
-            return found
+            raise StreamLostError("the WebRTC session ended")
 
 
 class WebRtcSource:
-    """One WebRTC session, seen from the player's thread: start, take frames, close."""
+    """One WebRTC session, seen from the player's thread: start, take packets, close.
+
+    aiortc receives, decrypts and reassembles the frames; decoding is left to the
+    player, as for any other source, so a WebRTC tile costs what a PyAV tile costs plus
+    the transport, and a hidden one keeps packets, not pictures.
+    """
 
     def __init__(self, description: StreamDescription, *, open_timeout: float) -> None:
         if description.signalling is None:
@@ -217,12 +278,13 @@ class WebRtcSource:
         # A recording's RTP timestamps tell each frame's recorded time: keep them.
         self._keep_rtp_time = description.rtp_ms_epoch is not None
         self._open_timeout = open_timeout
-        self._handoff = _Handoff()
+        self._frames = _EncodedFrames()
         self._connected = threading.Event()
+        self._codec_known = threading.Event()
         self._closing: asyncio.Event | None = None
         self._future: concurrent.futures.Future[None] | None = None
-        self._receivers: set[asyncio.Task[None]] = set()
         self.codec: str | None = None
+        """FFmpeg's name of the decoder the offer calls for (``h264``, ``vp8``)."""
 
     @property
     def connected(self) -> bool:
@@ -231,26 +293,55 @@ class WebRtcSource:
     def start(self) -> None:
         self._future = rtc_thread.submit(self._run())
 
-    def frames(
-        self, stop: threading.Event, silence: float
-    ) -> Iterator[tuple[av.VideoFrame, float]]:
-        """Frames as they come, each with its arrival on the wall clock, until ``stop``.
+    def decoder(self, stop: threading.Event) -> VideoCodecContext:
+        """A decoder for the offered codec, once the offer came (UnreachableError if it
+        does not come within the open timeout, or the session's own error)."""
+        deadline = time.monotonic() + self._open_timeout
+        while not self._codec_known.wait(0.1):
+            if stop.is_set():
+                raise StreamLostError(f"{self._where}: stopped")
+            self._frames.check()
+            if time.monotonic() > deadline:
+                waited = self._open_timeout
+                raise UnreachableError(f"{self._where} made no offer within {waited:.0f} s")
+        assert self.codec is not None
+        context = av.CodecContext.create(self.codec, "r")
+        assert isinstance(context, VideoCodecContext)
+        return context
 
-        Raises UnreachableError when no picture came within the open timeout,
-        StreamLostError when a playing session went silent for ``silence`` seconds, and
-        whatever the session failed with (NotSupportedError for an H.265 camera).
+    def packets(self, stop: threading.Event, silence: float) -> Iterator[Packet]:
+        """Encoded frames as packets, in order, until ``stop``.
+
+        Raises UnreachableError when no frame came within the open timeout,
+        StreamLostError when a playing session went silent for ``silence`` seconds or
+        ended, and whatever the session failed with.
         """
+        waiting_for_key = False
         while not stop.is_set():
-            waited = silence if self._handoff.delivered else self._open_timeout
-            found = self._handoff.take(waited, stop)
-            if found is not None:
-                yield found
-            elif stop.is_set():
-                return
-            elif self._handoff.delivered:
-                raise StreamLostError(f"{self._where} sent nothing for {waited:.0f} s")
-            else:
+            waited = silence if self._frames.received else self._open_timeout
+            found = self._frames.take(waited, stop)
+            if found is None:
+                if stop.is_set():
+                    return
+                if self._frames.received:
+                    raise StreamLostError(f"{self._where} sent nothing for {waited:.0f} s")
                 raise UnreachableError(f"{self._where} sent no picture within {waited:.0f} s")
+            data, timestamp = found
+            packet = cast(Packet, av.Packet(data))
+            packet.pts = packet.dts = timestamp
+            packet.time_base = RTP_TIME_BASE if not self._keep_rtp_time else MILLISECONDS
+            packet.is_keyframe = is_key_frame(self.codec, data)
+            if self._frames.dropped:
+                # The player fell behind and frames were dropped: decode nothing until
+                # the key frame asked for, or every picture until then would smear.
+                self._frames.dropped, waiting_for_key = False, True
+            if waiting_for_key and not packet.is_keyframe:
+                continue
+            waiting_for_key = False
+            yield packet
+
+    def key_frame_please(self) -> None:
+        self._frames.key_frame_please()
 
     def close(self, timeout: float = 2.0) -> None:
         """End the session and wait (a little) for the peer connection to close."""
@@ -287,15 +378,13 @@ class WebRtcSource:
             await self._negotiate(connection)
             await self._closing.wait()
         except VigilError as error:
-            self._handoff.fail(error)
+            self._frames.fail(error)
         except asyncio.CancelledError:
             raise
         except Exception as error:
             log.warning("WebRTC session with %s failed: %s", self._where, type(error).__name__)
-            self._handoff.fail(StreamLostError(f"{self._where}: WebRTC failed"))
+            self._frames.fail(StreamLostError(f"{self._where}: WebRTC failed"))
         finally:
-            for receiver in self._receivers:
-                receiver.cancel()
             await connection.close()
             with contextlib.suppress(Exception):
                 await self._remote(self._signalling.close)
@@ -304,6 +393,7 @@ class WebRtcSource:
         offer = await self._remote(self._signalling.offer)
         check_decodable(offer, self._where)
         self.codec = next(c for c in video_codecs(offer) if c in DECODABLE).lower()
+        self._codec_known.set()
         # Only a server offering loopback candidates, or one whose address is loopback,
         # is answered from loopback (see the module's docstring).
         loopback = self._loopback or _offers_only_loopback(offer)
@@ -312,11 +402,9 @@ class WebRtcSource:
         def on_track(track: MediaStreamTrack) -> None:
             if track.kind != "video":
                 return
-            if self._keep_rtp_time:
-                for transceiver in connection.getTransceivers():
-                    if transceiver.receiver.track is track:
-                        keep_rtp_timestamps(transceiver.receiver)
-            self._receivers.add(asyncio.ensure_future(self._receive(track)))
+            for transceiver in connection.getTransceivers():
+                if transceiver.receiver.track is track:
+                    self._take_over(transceiver.receiver)
 
         @connection.on("datachannel")
         def on_channel(channel: RTCDataChannel) -> None:
@@ -327,7 +415,7 @@ class WebRtcSource:
             if connection.connectionState == "connected":
                 self._connected.set()
             elif connection.connectionState == "failed":
-                self._handoff.fail(StreamLostError(f"{self._where}: the WebRTC connection failed"))
+                self._frames.fail(StreamLostError(f"{self._where}: the WebRTC connection failed"))
 
         with loopback_ice() if loopback else contextlib.nullcontext():
             await connection.setRemoteDescription(RTCSessionDescription(offer, "offer"))
@@ -335,6 +423,20 @@ class WebRtcSource:
         answer = connection.localDescription.sdp
         await self._remote(lambda: self._signalling.answer(answer))
         await self._trickle(connection)
+
+    def _take_over(self, receiver: RTCRtpReceiver) -> None:
+        """Take the receiver's completed frames before its decoder does (see
+        :class:`_EncodedFrames`), keeping RTP timestamps as sent for a recording."""
+        queue_name = "_RTCRtpReceiver__decoder_queue"
+        error_name = "_RTCRtpReceiver__decoder_error"
+        if not hasattr(receiver, queue_name) or not hasattr(receiver, error_name):
+            raise RuntimeError(
+                "this aiortc keeps its decoder queue elsewhere; see docs/pitfalls.md"
+            )
+        self._frames.ask_key_frame = getattr(receiver, error_name)
+        setattr(receiver, queue_name, self._frames)
+        if self._keep_rtp_time:
+            keep_rtp_timestamps(receiver)
 
     async def _trickle(self, connection: RTCPeerConnection) -> None:
         """Add the server's trickled candidates until the connection is up."""
@@ -357,16 +459,6 @@ class WebRtcSource:
                 await connection.addIceCandidate(candidate)
             await asyncio.sleep(CANDIDATE_POLL)
 
-    async def _receive(self, track: MediaStreamTrack) -> None:
-        while True:
-            try:
-                frame = await track.recv()
-            except MediaStreamError:
-                self._handoff.fail(StreamLostError(f"{self._where} ended the stream"))
-                return
-            if isinstance(frame, av.VideoFrame):
-                self._handoff.put(frame, time.time())
-
     def _attach(self, channel: RTCDataChannel) -> None:
         loop = asyncio.get_running_loop()
 
@@ -384,6 +476,19 @@ class WebRtcSource:
 
         if channel.readyState == "open":
             on_open()
+
+
+def is_key_frame(codec: str | None, data: bytes) -> bool:
+    """Whether an encoded frame starts a picture on its own: an H.264 access unit (Annex B,
+    as aiortc reassembles it) holding an IDR slice, or a VP8 key frame."""
+    if codec == "vp8":
+        return bool(data) and not data[0] & 1
+    start = 0
+    while (found := data.find(b"\x00\x00\x01", start)) != -1 and found + 3 < len(data):
+        if data[found + 3] & 0x1F == 5:
+            return True
+        start = found + 3
+    return False
 
 
 class RtpTimestamps:

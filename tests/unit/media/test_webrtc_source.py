@@ -1,18 +1,32 @@
-"""What the media layer reads from a WebRTC offer before it answers: can it decode the
-video, and does the server sit on this machine (then ICE stays on loopback)."""
+"""What the media layer reads from a WebRTC session: can it decode the offer's video, does
+the server sit on this machine (then ICE stays on loopback), which frames are key frames,
+and what happens to the frames when the player falls behind or the sender stops."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import threading
+from fractions import Fraction
 from pathlib import Path
 
+import av
+import numpy as np
 import pytest
+from aiortc.jitterbuffer import JitterFrame
 from hypothesis import given
 from hypothesis import strategies as st
 
-from viewer.core.errors import CodecNotSupportedError, NotSupportedError
-from viewer.media.webrtc import candidate_text, check_decodable, is_loopback_host, video_codecs
+from viewer.core.errors import CodecNotSupportedError, NotSupportedError, StreamLostError
+from viewer.media.webrtc import (
+    BACKLOG_FRAMES,
+    _EncodedFrames,
+    candidate_text,
+    check_decodable,
+    is_key_frame,
+    is_loopback_host,
+    video_codecs,
+)
 
 CAPTURE = Path(__file__).parents[3].parent / "shared/captures/xprotect-2025r1"
 
@@ -105,3 +119,45 @@ def test_a_server_on_this_machine_is_told_by_its_address(host, loopback):
 )
 def test_a_candidate_line_with_or_without_its_sdp_prefix_reads_the_same(bare):
     assert candidate_text(f"a=candidate:{bare}") == candidate_text(f"candidate:{bare}") == bare
+
+
+def encoded(codec: str, count: int) -> list[bytes]:
+    """``count`` frames encoded as a WebRTC sender would send them (H.264 in Annex B)."""
+    context = av.CodecContext.create(codec, "w")
+    context.width, context.height, context.pix_fmt = 64, 64, "yuv420p"
+    context.time_base = Fraction(1, 25)
+    context.gop_size = 10
+    if codec == "libx264":
+        context.options = {"bframes": "0", "annexb": "1"}
+    out = []
+    for index in range(count):
+        frame = av.VideoFrame.from_ndarray(np.full((64, 64, 3), index * 20, np.uint8), "rgb24")
+        frame.pts = index
+        out += [bytes(packet) for packet in context.encode(frame.reformat(format="yuv420p"))]
+    out += [bytes(packet) for packet in context.encode(None)]
+    return out
+
+
+@pytest.mark.parametrize(("encoder", "codec"), [("libx264", "h264"), ("libvpx", "vp8")])
+def test_a_key_frame_is_told_from_its_bytes(encoder, codec):
+    frames = encoded(encoder, 12)
+    assert [is_key_frame(codec, data) for data in frames] == [i % 10 == 0 for i in range(12)]
+
+
+def test_a_player_that_falls_far_behind_loses_the_backlog_and_asks_for_a_key_frame():
+    asked = threading.Event()
+    frames = _EncodedFrames(asked)
+    for stamp in range(BACKLOG_FRAMES + 10):
+        frames.put((None, JitterFrame(b"\x00\x00\x01\x41", stamp)))
+    assert asked.is_set() and frames.dropped
+    assert frames.take(0, threading.Event()) == (b"\x00\x00\x01\x41", BACKLOG_FRAMES)
+
+
+def test_a_receiver_that_stops_ends_the_frames_after_the_last_one():
+    frames = _EncodedFrames()
+    frames.put((None, JitterFrame(b"last", 7)))
+    frames.put(None)
+    frames.get()  # aiortc's idle decoder thread returns now
+    assert frames.take(0, threading.Event()) == (b"last", 7)
+    with pytest.raises(StreamLostError):
+        frames.take(0, threading.Event())
