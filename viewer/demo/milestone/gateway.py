@@ -27,6 +27,8 @@ from viewer.demo.milestone.events import MilestoneEvents
 from viewer.demo.milestone.http import HttpServer, Request, Response
 from viewer.demo.milestone.recorder import SOAP_PATHS, RecorderFeature
 from viewer.demo.milestone.webrtc import WebRtc
+from viewer.demo.milestone.webrtc_socket import SOCKET_PATH as WEBRTC_SOCKET
+from viewer.demo.milestone.webrtc_socket import WebRtcSocket
 
 RELEASES = {
     "2023 R3": "23.3.1.0",
@@ -177,6 +179,7 @@ class MilestoneSimulator:
         self.bookmarks, self.recorder = BookmarksFeature(self), RecorderFeature(self)
         self.features += [self.bookmarks, self.recorder]
         self.webrtc = WebRtc(self)
+        self.webrtc_socket = WebRtcSocket(self, self.webrtc)
 
     def camera(self, camera_id: str) -> SimCamera | None:
         """The camera with this id (any case), disabled ones included."""
@@ -231,8 +234,9 @@ class MilestoneSimulator:
             return await self.recorder.soap(request)
         if not path.startswith("/api/"):
             return Response(404, IIS_404, "text/html")
-        # An events socket may bring its token in its first message instead (2024 R1+).
-        later = path == EVENTS_SOCKET and "authorization" not in request.headers
+        # An events socket may bring its token in its first message instead (2024 R1+),
+        # a WebRTC socket always does (in ``register``).
+        later = path in (EVENTS_SOCKET, WEBRTC_SOCKET) and "authorization" not in request.headers
         if not later and not self._authorised(request):
             return Response(401, b"", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
         for feature in self.features:

@@ -124,7 +124,7 @@ class WebRtc:
             if path == SESSIONS:
                 if request.method != "POST":
                     return Response(405, b"", headers={"Allow": "POST"})
-                return _json(200, await self._create(_body(request)))
+                return _json(200, (await self.create(_body(request))).document)
             if path.startswith(SESSIONS + "/") and path.count("/") == SESSIONS.count("/") + 1:
                 return await self._session(request, path.rsplit("/", 1)[1])
             if path.startswith(CANDIDATES + "/") and path.count("/") == CANDIDATES.count("/") + 1:
@@ -140,11 +140,13 @@ class WebRtc:
                 await self._reaper
             self._reaper = None
         for session_id in list(self.sessions):
-            await self._close(session_id)
+            await self.close(session_id)
 
     # -- creating a session -------------------------------------------------------------
 
-    async def _create(self, body: dict[str, Any]) -> dict[str, Any]:
+    async def create(self, body: dict[str, Any]) -> Session:
+        """A session from a REST body; the WebSocket flow (webrtc_socket.py) turns its
+        ``connect`` into one, so both flows share sessions, media and data channel."""
         camera = self._camera(body)
         if camera.privacy_masked:
             # Guess: the words and status of a real refusal were not captured.
@@ -184,7 +186,7 @@ class WebRtc:
                 self._listen(session, channel)
         if self._reaper is None:
             self._reaper = asyncio.create_task(self._reap())
-        return document
+        return session
 
     def _camera(self, body: dict[str, Any]) -> SimCamera:
         key = "deviceId" if self.site.at_least("2025 R2") else "cameraId"
@@ -240,10 +242,10 @@ class WebRtc:
                 raise BadRequest("Bad request: token must be a string")
             session.tokens.append(body["token"])
         if "answerSDP" in body:
-            await self._answer(session, body["answerSDP"])
+            await self.take_answer(session, body["answerSDP"])
         return _json(200, session.document)
 
-    async def _answer(self, session: Session, answer: object) -> None:
+    async def take_answer(self, session: Session, answer: object) -> None:
         if session.answered:
             raise BadRequest("Bad request: the session has an answer already")  # guess
         sdp = _description(answer, "answer")
@@ -270,10 +272,10 @@ class WebRtc:
             raise BadRequest("Bad request: candidates must be a list of strings")
         for text in posted:
             session.client_candidates.append(text)
-            await self._add_candidate(session, text)
+            await self.take_candidate(session, text)
         return _json(200, {"candidates": session.client_candidates})
 
-    async def _add_candidate(self, session: Session, text: str) -> None:
+    async def take_candidate(self, session: Session, text: str) -> None:
         try:
             init = json.loads(text)
             line = init["candidate"]
@@ -360,11 +362,13 @@ class WebRtc:
                     not session.answered and session.created < deadline
                 ):
                     self.closed.append(session.id)
-                    await self._close(session.id)
+                    await self.close(session.id)
 
-    async def _close(self, session_id: str) -> None:
-        session = self.sessions.pop(session_id)
-        if session.peer is not None:
+    async def close(self, session_id: str) -> None:
+        """Ends a session; one already ended is left alone (its socket and the reaper
+        may both end it)."""
+        session = self.sessions.pop(session_id, None)
+        if session is not None and session.peer is not None:
             for sender in session.peer.getSenders():
                 if sender.track is not None:
                     sender.track.stop()
