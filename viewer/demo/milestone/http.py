@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
@@ -48,6 +48,9 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     tunnel: Tunnel | None = None
     """With status 101: who speaks on the connection from then on."""
+    stream: Callable[[], AsyncGenerator[bytes, None]] | None = None
+    """A body of unknown length sent as it comes, chunked (server-sent events), in
+    place of ``body``; the connection closes when it ends."""
 
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -124,11 +127,15 @@ class HttpServer:
             headers: list[tuple[bytes, bytes]] = [
                 (b"Server", self._server_name),
                 (b"Content-Type", response.content_type.encode("ascii")),
-                (b"Content-Length", str(len(response.body)).encode("ascii")),
             ]
+            if response.stream is None:
+                headers.append((b"Content-Length", str(len(response.body)).encode("ascii")))
             headers += [
                 (k.encode("ascii"), v.encode("latin-1")) for k, v in response.headers.items()
             ]
+            if response.stream is not None:
+                await self._stream(connection, writer, headers, response)
+                return
             data = connection.send(h11.Response(status_code=response.status, headers=headers))
             data = (data or b"") + (connection.send(h11.Data(data=response.body)) or b"")
             writer.write(data + (connection.send(h11.EndOfMessage()) or b""))
@@ -136,6 +143,22 @@ class HttpServer:
             if connection.our_state is h11.MUST_CLOSE or connection.their_state is h11.MUST_CLOSE:
                 return
             connection.start_next_cycle()
+
+    async def _stream(
+        self,
+        connection: h11.Connection,
+        writer: asyncio.StreamWriter,
+        headers: list[tuple[bytes, bytes]],
+        response: Response,
+    ) -> None:
+        assert response.stream is not None
+        writer.write(connection.send(h11.Response(status_code=response.status, headers=headers)))
+        async with contextlib.aclosing(response.stream()) as chunks:
+            async for chunk in chunks:
+                writer.write(connection.send(h11.Data(data=chunk)) or b"")
+                await writer.drain()
+        writer.write(connection.send(h11.EndOfMessage()) or b"")
+        await writer.drain()
 
     async def _switch(
         self, connection: h11.Connection, writer: asyncio.StreamWriter, response: Response

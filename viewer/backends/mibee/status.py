@@ -1,0 +1,131 @@
+"""Camera status kept current: the server's event stream, or polling where it has none.
+
+``GET /api/events`` is server-sent events (``event:``/``data:`` lines, ``: ping``
+comments). A server without it (404), or a stream that fails, is followed by polling
+``GET /api/cameras`` with ``If-None-Match`` every ``poll_every`` seconds; a 304 costs
+the server nothing. After a failure the stream is tried again on the next round, so a
+restarted server goes back to events. Only changes reach the listeners.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+
+import httpx
+
+from viewer.backends.mibee import parse
+from viewer.core.errors import MalformedResponseError, VigilError
+from viewer.core.models import CameraStatus
+
+_log = logging.getLogger(__name__)
+
+Listener = Callable[[str, CameraStatus], None]
+Poll = Callable[[], Awaitable[dict[str, CameraStatus] | None]]
+"""The cameras' statuses now, or None when they did not change (304)."""
+MAX_LINE = 1 << 20
+
+
+class StatusFeed:
+    def __init__(
+        self,
+        client: Callable[[], httpx.AsyncClient],
+        poll: Poll,
+        *,
+        poll_every: float = 10.0,
+    ) -> None:
+        self._client, self._poll = client, poll
+        self.poll_every = poll_every
+        self._listeners: list[Listener] = []
+        self._known: dict[str, CameraStatus] = {}
+        self._task: asyncio.Task[None] | None = None
+        self.via_events = False
+        """Whether the stream is what keeps the statuses current right now."""
+
+    def on_status(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="mibee status")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self.via_events = False
+
+    def seen(self, statuses: dict[str, CameraStatus]) -> None:
+        """Statuses from a camera list: what later reports are compared against."""
+        for camera_id, status in statuses.items():
+            self._tell(camera_id, status)
+
+    def _tell(self, camera_id: str, status: CameraStatus) -> None:
+        if self._known.get(camera_id) == status:
+            return
+        first = camera_id not in self._known
+        self._known[camera_id] = status
+        if first:
+            return
+        for listener in list(self._listeners):
+            listener(camera_id, status)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._follow_events()
+            except (VigilError, httpx.HTTPError) as error:
+                _log.info("MiBee event stream unavailable (%s); polling", type(error).__name__)
+            self.via_events = False
+            with contextlib.suppress(VigilError):
+                changed = await self._poll()
+                if changed is not None:
+                    for camera_id, status in changed.items():
+                        self._tell(camera_id, status)
+            await asyncio.sleep(self.poll_every)
+
+    async def _follow_events(self) -> None:
+        client = self._client()
+        timeout = httpx.Timeout(10.0, read=None)
+        async with client.stream("GET", "/api/events", timeout=timeout) as response:
+            if response.status_code != 200:
+                await response.aread()
+                raise parse.error(response.status_code, response.content)
+            self.via_events = True
+            # Anything missed while there was no stream: one poll to catch up.
+            with contextlib.suppress(VigilError):
+                changed = await self._poll()
+                for camera_id, status in (changed or {}).items():
+                    self._tell(camera_id, status)
+            async with contextlib.aclosing(_messages(response.aiter_lines())) as messages:
+                async for data in messages:
+                    self._event(data)
+
+    def _event(self, data: str) -> None:
+        try:
+            _, payload = parse.event(data)
+        except MalformedResponseError as error:
+            _log.info("MiBee event ignored: %s", error)
+            return
+        change = parse.status_change(payload)
+        if change is not None:
+            self._tell(change.camera_id, change.status)
+
+
+async def _messages(lines: AsyncIterator[str]) -> AsyncGenerator[str, None]:
+    """Each event's data (its ``data:`` lines joined), comments and pings skipped."""
+    data: list[str] = []
+    async for line in lines:
+        if len(line) > MAX_LINE:
+            data = []
+            continue
+        if not line:
+            if data:
+                yield "\n".join(data)
+            data = []
+        elif line.startswith("data:"):
+            data.append(line[5:].removeprefix(" "))
