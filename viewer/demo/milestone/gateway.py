@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from viewer.demo.certificate import SelfSignedCertificate, self_signed
-from viewer.demo.milestone import ptz
+from viewer.demo.milestone import cors, ptz
 from viewer.demo.milestone.bookmarks import BookmarksFeature
 from viewer.demo.milestone.directory import CAMERAS, GROUPS, SimCamera, bulk
 from viewer.demo.milestone.events import SOCKET_PATH as EVENTS_SOCKET
@@ -156,6 +156,8 @@ class MilestoneSimulator:
         """While true every request gets http.sys's 503 page, as when the IIS pool stops."""
         self.hide_disabled = True
         """False acts as a server that lists disabled cameras (older releases, ``?disabled``)."""
+        self.cors_origins: tuple[str, ...] = ()
+        """Origins whose browser pages may call the gateway (cors.py); none, as shipped."""
         self.counters = Counters()
         self._groups, cameras = GROUPS, list(CAMERAS.values())
         if extra_cameras:
@@ -216,7 +218,8 @@ class MilestoneSimulator:
 
     async def handle(self, request: Request) -> Response:
         """One request's answer, as the HTTP server hands it over."""
-        response = await self._answer(request)
+        response = cors.preflight(request, self.cors_origins) or await self._answer(request)
+        response = cors.allow(request, response, self.cors_origins)
         self.counters.requests.append(
             f"{request.method} {request.path}?{_query(request)} {response.status}"
         )
