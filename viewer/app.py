@@ -3,6 +3,7 @@
 ``vigil``                 the operator's window
 ``vigil --demo``          the window with the built-in demo site playing
 ``vigil serve-demo``      only the demo servers, headless, for other clients and scripts
+``vigil --demo --self-check``  whether this installation plays every kind of demo site
 ``vigil --version``       Vigil's version and those of Qt, FFmpeg and the rest, for IT
 """
 
@@ -82,6 +83,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--demo", action="store_true", help="start the built-in demo site and play it"
     )
     parser.add_argument("--debug", action="store_true", help="log in detail")
+    parser.add_argument(
+        "--self-check",
+        action="store_true",
+        help="with --demo: play the demo over RTSP, RTSPS and WebRTC, say whether each "
+        "decoded, exit 0 if all did",
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=60, help="how long --self-check waits for pictures"
+    )
     commands = parser.add_subparsers(dest="command")
     serve = commands.add_parser(
         "serve-demo", help="run only the demo servers, headless, until interrupted"
@@ -105,6 +115,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.info("Vigil %s starting; log file %s", __version__, log_file)
     if args.command == "serve-demo":
         return serve.run(paths.demo_footage, port_base=args.port_base, json_output=args.json)
+    if args.self_check:
+        from viewer import self_check  # noqa: PLC0415 (it builds on this module)
+
+        return application.run(
+            lambda app: self_check.run(app, paths.demo_footage, log_file, args.seconds)
+        )
     return application.run(lambda app: _gui_session(app, paths, log_file, demo=args.demo))
 
 

@@ -1,0 +1,209 @@
+"""`vigil --demo --self-check`: does this installation show video from every kind of site?
+
+An operator's IT, or CI against a freshly built package, runs it once after installing.
+It starts the demo servers on loopback and opens the real window (offscreen works too)
+with one tile for each way Vigil receives video: plain RTSP, RTSPS with a certificate
+pinned by its fingerprint, and the simulated XProtect site over WebRTC. It waits until
+each tile has painted decoded pictures of the right camera, prints one line per site and
+exits 0 when all did, 1 otherwise.
+
+The tiles play sub-streams of the first two demo cameras only. On a first run the demo
+has to encode its footage before it can stream it, and those streams are what it encodes
+first (seconds each): a check does not wait minutes for main streams. The settings live in
+a temporary folder for the check's duration, so the operator's saved layout and window
+are left as they were.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QApplication
+
+from viewer.app import DEMO_SITE_ID, DEMO_XPROTECT_ID, add_demo_sites
+from viewer.backends.rtsp import RtspBackend, RtspCamera
+from viewer.core.models import CameraRef, Site
+from viewer.demo.footage import camera_by_id
+from viewer.demo.milestone.directory import CAMERAS as XPROTECT_CAMERAS
+from viewer.demo.site import DemoSiteThread
+from viewer.services.console import Console
+from viewer.services.pinning import certificate_to_pin
+from viewer.services.settings import Layout
+from viewer.ui.main_window import MainWindow
+from viewer.ui.video_tile import VideoTile
+
+log = logging.getLogger("viewer.self_check")
+
+RTSPS_SITE_ID = "self-check-rtsps"
+FRAMES_WANTED = 25
+"""Distinct pictures each tile must paint: a second of video at 25 fps, enough to show
+that decoding goes on, not just that one key frame got through."""
+PATCH_TOLERANCE = 40
+"""How far (per channel, 0-255) the painted corner patch may be from the camera's colour
+after encoding, decoding and scaling."""
+
+
+@dataclass
+class Check:
+    """One site's tile and what it painted."""
+
+    site: str
+    ref: CameraRef
+    demo_camera: str
+    frames: int = 0
+    last: Any = field(default=None, repr=False)
+    first_frame: float | None = None
+    size: tuple[int, int] | None = None
+
+    def line(self, tile: VideoTile, started: float) -> tuple[bool, str]:
+        camera = camera_by_id(self.demo_camera)
+        if not self.frames:
+            return False, f"self-check {self.site}: FAILED, no picture; tile: {_state(tile)}"
+        painted = _patch_colour(tile)
+        right = all(
+            abs(a - e) <= PATCH_TOLERANCE for a, e in zip(painted, camera.colour, strict=True)
+        )
+        width, height = self.size or (0, 0)
+        first = (self.first_frame or started) - started
+        summary = (
+            f"{self.frames} frames of {camera.id} ({width}x{height}), first after {first:.2f} s"
+        )
+        if not right:
+            return False, (
+                f"self-check {self.site}: FAILED, {summary}, but the picture is not that "
+                f"camera's (corner {painted}, expected {camera.colour})"
+            )
+        if self.frames < FRAMES_WANTED:
+            return False, f"self-check {self.site}: FAILED, only {summary}"
+        return True, f"self-check {self.site}: ok, {summary}"
+
+
+async def run(_app: QApplication, demo_footage: Path, log_file: Path, seconds: float) -> int:
+    """The check as a GUI session: 0 when every site's tile played, 1 otherwise.
+
+    Times are counted from the window's creation, before the demo servers start."""
+    started = time.monotonic()
+    done = asyncio.Event()
+    with tempfile.TemporaryDirectory(prefix="vigil-self-check-") as folder:
+        console = Console(Path(folder) / "settings.json")
+        window = MainWindow(console, log_file=log_file)
+        checks = [
+            Check("RTSP", CameraRef(DEMO_SITE_ID, "cam01"), "cam01"),
+            Check("RTSPS", CameraRef(RTSPS_SITE_ID, "cam02"), "cam02"),
+            Check(
+                "XProtect WebRTC",
+                CameraRef(DEMO_XPROTECT_ID, XPROTECT_CAMERAS["cam01"].id),
+                "cam01",
+            ),
+        ]
+        # Three by three in a small window: every tile is smaller than a sub-stream even
+        # on a scaled screen, so only sub-streams are asked for.
+        window.restore_session(Layout(grid=3, tiles=[check.ref for check in checks]))
+        window.resize(960, 600)
+        tiles = window.grid.tiles[: len(checks)]
+        for tile, check in zip(tiles, checks, strict=True):
+            tile.frame_painted.connect(
+                lambda frame, c=check: _painted(c, frame, started, checks, done)
+            )
+        window.show()
+        demo_site = DemoSiteThread(demo_footage)
+        try:
+            await asyncio.to_thread(demo_site.start)
+            await _add_sites(console, demo_site.site.describe())
+            await console.start()
+            await _wait(done, started + seconds)
+            passed = _report(tiles, checks, started)
+        finally:
+            window.close()
+            await console.stop()
+            await asyncio.to_thread(demo_site.stop)
+    return 0 if passed else 1
+
+
+async def _add_sites(console: Console, description: Sequence[dict[str, Any]]) -> None:
+    await add_demo_sites(console, description)
+    await console.add_site(await rtsps_backend(description))
+
+
+async def rtsps_backend(description: Sequence[dict[str, Any]]) -> RtspBackend:
+    """The demo's cam02 over RTSPS, its self-signed certificate pinned as an operator
+    pins one: by the fingerprint the server is known to have (here, what the demo reports),
+    compared with the certificate it presents."""
+    server = next(entry for entry in description if entry["kind"] == "rtsps")
+    stream = next(
+        entry
+        for entry in description
+        if entry["kind"] == "stream" and entry["camera"] == "cam02" and entry["quality"] == "sub"
+    )
+    path = stream["url"].split("/", 3)[3]
+    url = f"{server['url']}{path}"
+    certificate = await certificate_to_pin([(url, "url")], trusted=server["sha256"])
+    site = Site(id=RTSPS_SITE_ID, name="Self-check RTSPS", kind="demo")
+    camera = RtspCamera(
+        id="cam02",
+        name=f"{stream['name']} (RTSPS)",
+        main_url=url,
+        user=server["user"],
+        main_size=(stream["width"], stream["height"]),
+        certificate=certificate,
+    )
+    password = server["password"]
+    return RtspBackend(site, [camera], passwords=lambda _camera_id: password)
+
+
+async def _wait(done: asyncio.Event, deadline: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(done.wait(), max(0.0, deadline - time.monotonic()))
+
+
+def _report(tiles: list[VideoTile], checks: list[Check], started: float) -> bool:
+    passed = True
+    for tile, check in zip(tiles, checks, strict=True):
+        tile.frame_painted.disconnect()
+        ok, line = check.line(tile, started)
+        (log.info if ok else log.error)("%s", line)
+        print(line, flush=True)
+        passed = passed and ok
+    return passed
+
+
+def _painted(
+    check: Check, frame: Any, started: float, checks: list[Check], done: asyncio.Event
+) -> None:
+    if frame is None:  # a tile paints its message while it has no picture yet
+        return
+    if check.first_frame is None:
+        check.first_frame = time.monotonic()
+        line = f"self-check {check.site}: first frame after {check.first_frame - started:.2f} s"
+        log.info("%s", line)
+        print(line, flush=True)
+    if frame is not check.last:  # a repaint of the same picture is not a new frame
+        check.frames += 1
+        check.last = frame
+    if all(each.frames >= FRAMES_WANTED for each in checks):
+        done.set()
+    check.size = (frame.source_width, frame.source_height)
+
+
+def _patch_colour(tile: VideoTile) -> tuple[int, int, int]:
+    """The painted colour at the centre of the demo footage's corner patch."""
+    rect = tile.video_rect()
+    image = tile.grab().toImage()
+    ratio = image.devicePixelRatio()
+    x = rect.x() + rect.width() * 15 / 16
+    y = rect.y() + rect.height() * 15 / 16
+    colour = image.pixelColor(round(x * ratio), round(y * ratio))
+    return colour.red(), colour.green(), colour.blue()
+
+
+def _state(tile: VideoTile) -> str:
+    info = tile.state
+    return f"{info.state.name.lower()}" + (f" ({info.error})" if info.error else "")
