@@ -115,6 +115,8 @@ async def scenario(chromium: str, demo_id: str, profile: Path, log: IO[bytes]) -
         async with serving(simulator()) as server:
             server.cors_origins = (page.origin,)
             config["gateway"] = server.url
+            # Encoded now on a machine without the footage, not under the page's timer.
+            await asyncio.to_thread(server.webrtc.library.load, demo_id, "main")
             browser = await asyncio.create_subprocess_exec(
                 chromium,
                 *CHROMIUM_FLAGS,
