@@ -28,8 +28,8 @@ import httpx
 
 from viewer.backends.base import Backend, Capabilities
 from viewer.backends.milestone import bookmarks, parse, windows
-from viewer.backends.milestone.event_parse import UserDefinedEvent
 from viewer.backends.milestone.events import Events
+from viewer.backends.milestone.parse.events import UserDefinedEvent
 from viewer.backends.milestone.ptz import Ptz
 from viewer.backends.milestone.recorder import Recorders
 from viewer.backends.milestone.webrtc import Playback, Sessions, camera_key, describe, sub_stream

@@ -24,7 +24,7 @@ import certifi
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
-from viewer.backends.milestone import event_parse
+from viewer.backends.milestone.parse import events as event_parse
 from viewer.core.errors import (
     AuthenticationError,
     MalformedResponseError,

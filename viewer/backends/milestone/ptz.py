@@ -18,8 +18,8 @@ import math
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from viewer.backends.milestone import ptz_parse
 from viewer.backends.milestone.parse import ServerVersion
+from viewer.backends.milestone.parse import ptz as ptz_parse
 from viewer.core.errors import (
     InvalidInputError,
     NotSupportedError,

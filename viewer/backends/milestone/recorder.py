@@ -15,7 +15,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from viewer.backends.milestone import parse, soap
-from viewer.backends.milestone.event_parse import MOTION_STARTED, MOTION_STOPPED, TYPE_NAMES
+from viewer.backends.milestone.parse.events import MOTION_STARTED, MOTION_STOPPED, TYPE_NAMES
 from viewer.core.errors import AuthenticationError, NotSupportedError, VigilError
 from viewer.core.models import RecordingSegment, Timeline, TimeSpan
 from viewer.core.redact import known_secrets

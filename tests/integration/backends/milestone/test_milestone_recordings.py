@@ -9,7 +9,7 @@ import pytest
 
 from tests.integration.backends.milestone.xprotect import connected, run, serving, simulator
 from viewer.backends.milestone import recorder
-from viewer.backends.milestone.event_parse import (
+from viewer.backends.milestone.parse.events import (
     COMMUNICATION_ERROR,
     MOTION_STARTED,
     MOTION_STOPPED,

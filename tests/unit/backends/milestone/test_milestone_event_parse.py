@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from viewer.backends.milestone import event_parse
 from viewer.backends.milestone.events import query, trigger_body
+from viewer.backends.milestone.parse import events as event_parse
 from viewer.core.errors import MalformedResponseError
 from viewer.core.models import CameraRef, CameraStatus, TimeSpan
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from viewer.backends.milestone import ptz_parse
+from viewer.backends.milestone.parse import ptz as ptz_parse
 from viewer.core.errors import MalformedResponseError
 from viewer.core.models import Output, Preset, PtzPosition
 

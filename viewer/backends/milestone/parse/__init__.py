@@ -1,4 +1,6 @@
-"""Everything an XProtect server sends, read in one place and mapped onto core models.
+"""Everything an XProtect server sends, read in one place and mapped onto core models:
+here the IDP, the Config API's directory, WebRTC sessions, bookmarks and errors; events
+and PTZ in the modules beside this one, which share its helpers.
 
 The server's objects carry dozens of fields we do not need and more with each release,
 so unknown fields are ignored; a field we need that is missing or of the wrong type is a
