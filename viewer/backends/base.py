@@ -114,6 +114,15 @@ class Backend(abc.ABC):
     async def ptz_move_to(self, camera_id: str, position: PtzPosition, speed: float = 1.0) -> None:
         raise NotSupportedError(f"{self.site.name} cannot move to a PTZ position")
 
+    async def ptz_move(self, camera_id: str, pan: float, tilt: float, zoom: float) -> None:
+        """A continuous move at these velocities (-1 to 1) while a control is held; sent
+        again while it stays held (servers drop a move nobody renews), ``ptz_stop`` on
+        release."""
+        raise NotSupportedError(f"{self.site.name} cannot move this camera continuously")
+
+    async def ptz_stop(self, camera_id: str) -> None:
+        raise NotSupportedError(f"{self.site.name} cannot move this camera continuously")
+
     async def create_bookmark(
         self, camera_id: str, span: TimeSpan, header: str, description: str = ""
     ) -> Bookmark:
@@ -148,6 +157,11 @@ class Backend(abc.ABC):
     async def snapshot(self, camera_id: str, width: int, height: int) -> bytes:
         """A JPEG of the camera's current picture, at most ``width`` x ``height``."""
         raise NotSupportedError(f"{self.site.name} takes no snapshots")
+
+    async def export_recording(self, camera_id: str, span: TimeSpan) -> str:
+        """A file of the camera's recording over ``span``, made by the server: the address
+        to download it from once it is ready."""
+        raise NotSupportedError(f"{self.site.name} makes no exports")
 
     async def outputs(self) -> tuple[Output, ...]:
         """The site's outputs (relays, sirens) the operator may switch."""

@@ -59,6 +59,9 @@ SENDER_REPORT_INTERVAL = 5.0
 # camera dropping frames for a slow viewer, instead of buffering without end.
 MAX_LAG = 1.0
 _PATH = re.compile(r"^/demo/(?P<camera>cam\d\d)/(?P<quality>main|sub)(?:/trackID=\d+)?/?$")
+# A REST gateway's form (seed 000): /live/{cameraId}?stream=1 (main) or 2 (sub).
+_ALIAS_PATH = re.compile(r"^/live/(?P<alias>[0-9A-Za-z-]{1,64})(?:/trackID=\d+)?/?$")
+_ALIAS_QUALITY = {"": "main", "stream=1": "main", "stream=2": "sub"}
 
 FrameHook = Callable[[str, str, int, float], None]
 """(camera id, quality, frame index in the loop, time.monotonic()) after each write."""
@@ -129,6 +132,8 @@ class RtspServer:
         self.max_sessions_per_connection = max_sessions_per_connection
         self.max_sessions = max_sessions
         self.on_frame_sent: FrameHook | None = None
+        self.aliases: dict[str, str] = {}
+        """Other names of the cameras (a gateway's camera ids), served at ``/live/{name}``."""
         self._epoch = time.monotonic()
         self._server: asyncio.Server | None = None
         self._tls_server: asyncio.Server | None = None
@@ -363,8 +368,16 @@ class _Connection:
         self._reply(request, status, headers)
 
     def _stream(self, request: Request) -> tuple[DemoCamera, str] | None:
-        match = _PATH.match(urlsplit(request.uri).path)
-        if match is None or match["camera"] not in self.server.cameras:
+        parts = urlsplit(request.uri)
+        match = _PATH.match(parts.path)
+        if match is None:
+            alias = _ALIAS_PATH.match(parts.path)
+            camera = self.server.aliases.get(alias["alias"]) if alias else None
+            quality = _ALIAS_QUALITY.get(parts.query)
+            if camera is None or quality is None or camera not in self.server.cameras:
+                return None
+            return self.server.cameras[camera], quality
+        if match["camera"] not in self.server.cameras:
             return None
         return self.server.cameras[match["camera"]], match["quality"]
 
