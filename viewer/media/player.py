@@ -81,6 +81,11 @@ _FINAL_ERRORS = (AuthenticationError, CertificateError, NotSupportedError, Permi
 BACKLOG_LIMIT = 48 * 2**20
 # The longest pause a server's Retry-After is granted between two attempts.
 RETRY_AFTER_LIMIT = 300.0
+# A server busy (503, 429) before a stream's first picture is most likely still starting
+# it (a MiBee HLS muxer waits for SPS and PPS for about a second): for this long it is
+# asked again every WARM_UP_RETRY seconds, and the operator reads "connecting".
+WARM_UP_LIMIT = 10.0
+WARM_UP_RETRY = 0.25
 # Backlogs decoded at once after hidden tiles show again: one per core.
 _CATCH_UP_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 2)
 
@@ -335,6 +340,7 @@ class StreamPlayer:
     def _run_until_stopped(self) -> StateInfo:
         """Play, reconnecting as needed; returns the state to end in."""
         self._set_state(StateInfo(PlayerState.CONNECTING))
+        connecting_since = self._clock.monotonic()
         description: StreamDescription | None = self.description
         while not self._stop.is_set():
             self._delivered = False
@@ -353,6 +359,12 @@ class StreamPlayer:
             description = None
             if self._stop.is_set():
                 break
+            warm_up = self._warm_up_delay(error, connecting_since)
+            if warm_up is not None:
+                log.debug("%s: still starting (%s)", self.description.display_url, error)
+                if self._clock.wait(self._stop, warm_up):
+                    break
+                continue
             # A connection that played and dropped is retried soon; a camera that
             # never came up is retried ever more slowly.
             if self._delivered:
@@ -367,6 +379,17 @@ class StreamPlayer:
             if self._clock.wait(self._stop, delay):
                 break
         return StateInfo(PlayerState.STOPPED)
+
+    def _warm_up_delay(self, error: VigilError, connecting_since: float) -> float | None:
+        """The wait before asking a server that is still starting the stream again, or
+        None when ``error`` is a failure to show (and to back off from)."""
+        starting = self._state.state is PlayerState.CONNECTING
+        if not starting or not isinstance(error, RateLimitedError):
+            return None
+        delay = max(WARM_UP_RETRY, error.retry_after or 0.0)
+        if self._clock.monotonic() + delay - connecting_since > WARM_UP_LIMIT:
+            return None
+        return delay
 
     def _fresh_description(self) -> StreamDescription:
         if self._resolve is None:

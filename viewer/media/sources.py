@@ -16,7 +16,8 @@ certificates of segment servers. RTSP over TLS is FFmpeg's own, told to verify: 
 the usual authorities, a site's own, or one pinned certificate (media/tls.py).
 
 A network stream paces itself; a file or an HLS playlist arrives as fast as it can
-be read, so the player holds each frame until its presentation time.
+be read, so the player holds each frame until its presentation time. Live HLS starts at
+the newest segment of the window, so it plays one to two segments behind the edge.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from viewer.core.streams import StreamDescription
 from viewer.media.tls import confirm, pinned_ca_file, verify_name
 
 _SELF_PACED_SCHEMES = {"rtsp", "rtsps", "rtp", "udp", "srt"}
+LIVE_START_INDEX = "-1"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,16 @@ def open_plan(description: StreamDescription) -> OpenPlan:
     elif scheme == "rtsps":
         # FFmpeg accepts any certificate unless asked to verify.
         options.update(tls_verify="1", ca_file=description.ca_file or certifi.where())
+    if scheme in {"http", "https"}:
+        # FFmpeg's HLS demuxer reuses a connection by reaching for FFmpeg's own http
+        # context behind it; an io_open stream has none, and an assertion aborted the
+        # process at the first reload of a live playlist (docs/pitfalls.md).
+        options["http_persistent"] = "0"
+        if description.live:
+            # Start at the newest segment of a live playlist, not three back (FFmpeg's
+            # default): the first picture comes as soon, 2-4 s nearer the live edge
+            # (benchmarks/hls.py).
+            options["live_start_index"] = LIVE_START_INDEX
     options.update(description.options)
     paced = description.live and scheme in _SELF_PACED_SCHEMES
     return OpenPlan(
