@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 from viewer.backends.base import Backend
+from viewer.backends.mibee.backend import MibeeBackend
 from viewer.backends.milestone import windows
 from viewer.backends.milestone.backend import MilestoneBackend
 from viewer.core.errors import InvalidInputError, NotFoundError, NotSupportedError
@@ -47,7 +48,14 @@ def _milestone(config: SiteConfig, password: str | None) -> Backend:
     )
 
 
-FACTORIES: Mapping[str, BackendFactory] = {"milestone": _milestone}
+def _mibee(config: SiteConfig, password: str | None) -> Backend:
+    site = Site(id=config.id, name=config.name, kind=config.kind)
+    return MibeeBackend(
+        site, config.url, config.user or "", password or "", certificate=config.certificate
+    )
+
+
+FACTORIES: Mapping[str, BackendFactory] = {"milestone": _milestone, "mibee": _mibee}
 """One entry for each of the settings' SITE_KINDS."""
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlencode
@@ -25,8 +26,10 @@ import httpx
 from viewer.backends.base import Backend, Capabilities
 from viewer.backends.mibee import parse
 from viewer.backends.mibee.status import StatusFeed
+from viewer.core.certificates import PinnedCertificate
 from viewer.core.errors import (
     AuthenticationError,
+    CertificateError,
     InvalidInputError,
     MalformedResponseError,
     UnreachableError,
@@ -60,6 +63,7 @@ class MibeeBackend(Backend):
         user: str,
         password: str,
         *,
+        certificate: PinnedCertificate | None = None,
         timeout: float = TIMEOUT,
         poll_every: float = 10.0,
     ) -> None:
@@ -79,6 +83,7 @@ class MibeeBackend(Backend):
         self._base = _base_url(self._url)
         self._user, self._password = user, password
         self._timeout = timeout
+        self._certificate = certificate
         self._client: httpx.AsyncClient | None = None
         self._token: str | None = None
         self.basic_only = False
@@ -98,8 +103,14 @@ class MibeeBackend(Backend):
         if not self._password_known:
             known_secrets.add(self._password)
             self._password_known = True
+        verify: ssl.SSLContext | bool = True
+        if self._certificate is not None:
+            try:
+                verify = self._certificate.ssl_context()
+            except ssl.SSLError:
+                raise CertificateError("the trusted certificate cannot be read") from None
         self._client = httpx.AsyncClient(
-            base_url=self._base, timeout=self._timeout, follow_redirects=False
+            base_url=self._base, verify=verify, timeout=self._timeout, follow_redirects=False
         )
         try:
             await self._login()
@@ -221,7 +232,6 @@ class MibeeBackend(Backend):
         cameras = parse.cameras(response.content, self.site.id)
         self._etag = response.headers.get("ETag")
         self._encodings = {c.ref.camera_id: c.streams[0].codec for c in cameras}
-        self._feed.seen({c.ref.camera_id: c.status for c in cameras})
         self._tree = CameraGroup(self.site.id, self.site.name, cameras)
         return self._tree
 
@@ -264,6 +274,7 @@ class MibeeBackend(Backend):
         return StreamDescription(
             self._media_url(f"/api/cameras/{_id(camera_id)}/{tail}", {}),
             quality=Quality.SUB if sub else Quality.MAIN,
+            pinned=self._certificate,
         )
 
     async def playback(self, camera_id: str, at: datetime, speed: float) -> StreamDescription:
@@ -272,7 +283,7 @@ class MibeeBackend(Backend):
         start = at.astimezone(UTC)
         query = {"start": _rfc3339(start), "end": _rfc3339(start + MAX_PLAYBACK)}
         path = f"/api/cameras/{_id(camera_id)}/playback/playlist.m3u8"
-        return StreamDescription(self._media_url(path, query), live=False)
+        return StreamDescription(self._media_url(path, query), live=False, pinned=self._certificate)
 
     def _media_url(self, path: str, query: dict[str, str]) -> str:
         """An address the media layer fetches on its own: the token in the query, or

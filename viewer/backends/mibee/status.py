@@ -59,18 +59,10 @@ class StatusFeed:
             self._task = None
         self.via_events = False
 
-    def seen(self, statuses: dict[str, CameraStatus]) -> None:
-        """Statuses from a camera list: what later reports are compared against."""
-        for camera_id, status in statuses.items():
-            self._tell(camera_id, status)
-
     def _tell(self, camera_id: str, status: CameraStatus) -> None:
         if self._known.get(camera_id) == status:
             return
-        first = camera_id not in self._known
         self._known[camera_id] = status
-        if first:
-            return
         for listener in list(self._listeners):
             listener(camera_id, status)
 
