@@ -40,6 +40,12 @@ log = logging.getLogger("viewer")
 
 DEMO_SITE_ID = "demo"
 DEMO_XPROTECT_ID = "demo-xprotect"
+DEMO_GATEWAY_ID = "demo-gateway"
+DEMO_VMS_SITES = {
+    "milestone": (DEMO_XPROTECT_ID, "Demo XProtect"),
+    "gateway": (DEMO_GATEWAY_ID, "Demo REST gateway"),
+}
+"""The demo's simulated VMS sites by the kind ``describe()`` lists them under."""
 
 
 @dataclass(frozen=True)
@@ -168,24 +174,25 @@ async def _report_footage(window: MainWindow, demo_site: DemoSiteThread) -> None
 
 
 async def add_demo_sites(console: Console, description: Sequence[dict[str, Any]]) -> None:
-    """The demo's RTSP cameras and its simulated XProtect site, for this session only:
-    its certificate pinned by the fingerprint the demo reports, its password in memory."""
+    """The demo's RTSP cameras and its simulated VMS sites, for this session only: a
+    certificate pinned by the fingerprint the demo reports, passwords in memory."""
     await console.add_site(demo_backend(description))
     for entry in description:
-        if entry["kind"] != "milestone":
+        if entry["kind"] not in DEMO_VMS_SITES:
             continue
+        site_id, name = DEMO_VMS_SITES[entry["kind"]]
         try:
             await console.sites.add_unsaved(
-                DEMO_XPROTECT_ID,
-                "milestone",
-                "Demo XProtect",
+                site_id,
+                entry["kind"],
+                name,
                 entry["url"],
                 user=entry["user"],
                 password=entry["password"],
-                fingerprint=entry["sha256"],
+                fingerprint=entry.get("sha256") or "",
             )
         except VigilError as exc:
-            log.error("the demo XProtect site could not be added: %s", exc)
+            log.error("the demo site %s could not be added: %s", name, exc)
 
 
 def demo_layout() -> Layout:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from viewer.demo.footage import ALL_CAMERAS, DemoCamera, FootageLibrary
+from viewer.demo.gateway.server import GatewaySimulator
 from viewer.demo.milestone.gateway import MilestoneSimulator
 from viewer.demo.rtsp_auth import RtspAuth
 from viewer.demo.rtsp_server import RtspServer
@@ -47,6 +48,14 @@ class DemoSite:
             host=host,
             port=port_base + 2 if port_base else 0,
         )
+        self.gateway = GatewaySimulator(
+            user=DEMO_AUTH.user,
+            password=DEMO_AUTH.password,
+            host=host,
+            port=port_base + 3 if port_base else 0,
+            rtsp_host=host,
+        )
+        self.rtsp.aliases.update(self.gateway.aliases)
         self.preparing: threading.Thread | None = None
 
     async def start(self) -> None:
@@ -59,6 +68,8 @@ class DemoSite:
         """
         await self.rtsp.start()
         await self.milestone.start()
+        self.gateway.rtsp_port = self.rtsp.port
+        await self.gateway.start()
         self.milestone.events.generate_motion(MOTION_EVERY)
         self.preparing = threading.Thread(
             target=self.library.prepare,
@@ -71,6 +82,7 @@ class DemoSite:
     async def stop(self) -> None:
         self.library.close()
         await self.milestone.stop()
+        await self.gateway.stop()
         await self.rtsp.stop()
 
     def describe(self) -> list[dict[str, Any]]:
@@ -122,6 +134,15 @@ class DemoSite:
                 "user": self.milestone.user,
                 "password": self.milestone.password,
                 "sha256": self.milestone.certificate.fingerprint,
+            }
+        )
+        entries.append(
+            {
+                "kind": "gateway",
+                "name": "Demo REST gateway (simulated, seed 000)",
+                "url": self.gateway.url,
+                "user": self.gateway.user,
+                "password": self.gateway.password,
             }
         )
         return entries

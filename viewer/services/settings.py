@@ -42,7 +42,7 @@ class Layout:
 
 
 # Site kinds this version connects to (besides the operator's own RTSP cameras).
-SITE_KINDS = ("milestone", "mibee")
+SITE_KINDS = ("milestone", "mibee", "gateway")
 # How a site's user logs in: a user of the VMS itself, or a Windows (domain) user.
 LOGIN_KINDS = ("basic", "windows")
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 from viewer.backends.base import Backend
+from viewer.backends.gateway.backend import GatewayBackend
 from viewer.backends.mibee.backend import MibeeBackend
 from viewer.backends.milestone import windows
 from viewer.backends.milestone.backend import MilestoneBackend
@@ -55,7 +56,18 @@ def _mibee(config: SiteConfig, password: str | None) -> Backend:
     )
 
 
-FACTORIES: Mapping[str, BackendFactory] = {"milestone": _milestone, "mibee": _mibee}
+def _gateway(config: SiteConfig, password: str | None) -> Backend:
+    site = Site(id=config.id, name=config.name, kind=config.kind)
+    return GatewayBackend(
+        site, config.url, config.user or "", password or "", certificate=config.certificate
+    )
+
+
+FACTORIES: Mapping[str, BackendFactory] = {
+    "milestone": _milestone,
+    "mibee": _mibee,
+    "gateway": _gateway,
+}
 """One entry for each of the settings' SITE_KINDS."""
 
 

@@ -14,7 +14,7 @@ from viewer.services.settings import SiteConfig
 from viewer.services.sites import WINDOWS_UNSUPPORTED, Sites, windows_login_available
 from viewer.ui.server_form import ServerForm
 
-KINDS = {"milestone": "Milestone XProtect", "mibee": "MiBee NVR"}
+KINDS = {"milestone": "Milestone XProtect", "mibee": "MiBee NVR", "gateway": "REST gateway"}
 LOGINS = {"basic": "Basic user", "windows": "Windows user"}
 
 
