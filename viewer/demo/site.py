@@ -13,6 +13,8 @@ from typing import Any
 
 from viewer.demo.footage import ALL_CAMERAS, DemoCamera, FootageLibrary
 from viewer.demo.gateway.server import GatewaySimulator
+from viewer.demo.hls.service import HlsService
+from viewer.demo.mibee.server import MibeeSimulator
 from viewer.demo.milestone.gateway import MilestoneSimulator
 from viewer.demo.rtsp_auth import RtspAuth
 from viewer.demo.rtsp_server import RtspServer
@@ -56,7 +58,22 @@ class DemoSite:
             rtsp_host=host,
         )
         self.rtsp.aliases.update(self.gateway.aliases)
+        self.mibee = MibeeSimulator(
+            user=DEMO_AUTH.user,
+            password=DEMO_AUTH.password,
+            host=host,
+            port=port_base + 4 if port_base else 0,
+            rtsp_url=self._rtsp_with_credentials,
+            hls=HlsService(self.library, warm_up=1.0),
+        )
         self.preparing: threading.Thread | None = None
+
+    def _rtsp_with_credentials(self, camera_id: str, quality: str) -> str:
+        """The URL an NVR's ``/protocols`` hands out: a stream it restreams, with its login."""
+        url = self.rtsp.url(camera_id, quality)
+        if self.auth is None:
+            return url
+        return url.replace("rtsp://", f"rtsp://{self.auth.user}:{self.auth.password}@", 1)
 
     async def start(self) -> None:
         """Listen, then encode any missing footage in the background: every camera's
@@ -68,6 +85,7 @@ class DemoSite:
         """
         await self.rtsp.start()
         await self.milestone.start()
+        await self.mibee.start()
         self.gateway.rtsp_port = self.rtsp.port
         await self.gateway.start()
         self.milestone.events.generate_motion(MOTION_EVERY)
@@ -81,6 +99,7 @@ class DemoSite:
 
     async def stop(self) -> None:
         self.library.close()
+        await self.mibee.stop()
         await self.milestone.stop()
         await self.gateway.stop()
         await self.rtsp.stop()
@@ -134,6 +153,15 @@ class DemoSite:
                 "user": self.milestone.user,
                 "password": self.milestone.password,
                 "sha256": self.milestone.certificate.fingerprint,
+            }
+        )
+        entries.append(
+            {
+                "kind": "mibee",
+                "name": "Demo MiBee NVR (simulated)",
+                "url": self.mibee.url,
+                "user": self.mibee.user,
+                "password": self.mibee.password,
             }
         )
         entries.append(
