@@ -41,9 +41,11 @@ log = logging.getLogger("viewer")
 DEMO_SITE_ID = "demo"
 DEMO_XPROTECT_ID = "demo-xprotect"
 DEMO_GATEWAY_ID = "demo-gateway"
+DEMO_MIBEE_ID = "demo-mibee"
 DEMO_VMS_SITES = {
     "milestone": (DEMO_XPROTECT_ID, "Demo XProtect"),
     "gateway": (DEMO_GATEWAY_ID, "Demo REST gateway"),
+    "mibee": (DEMO_MIBEE_ID, "Demo MiBee NVR"),
 }
 """The demo's simulated VMS sites by the kind ``describe()`` lists them under."""
 
