@@ -329,11 +329,16 @@ class MibeeSimulator:
         answer = await self.hls.live(camera.id, quality, names[0], request.query)
         if answer is None:
             return _not_found()
-        if names[0] == "index.m3u8" and answer.status == 200:
+        if names[0] == "index.m3u8":
+            self._set_cookie(request, answer)
+        return answer
+
+    def _set_cookie(self, request: Request, answer: Response) -> None:
+        """The session cookie a playlist hands out: its segments need it."""
+        if answer.status == 200:
             cookie = self._cookie(request) or secrets.token_hex(16)
             self._cookies.add(cookie)
             answer.headers["Set-Cookie"] = f"mbs_session={cookie}; Path=/api/cameras; HttpOnly"
-        return answer
 
     async def _playback(self, camera: DemoCamera, name: str, request: Request) -> Response:
         """VOD HLS of a span (``playlist.m3u8?start&end``) and its segments."""
@@ -342,7 +347,11 @@ class MibeeSimulator:
         if name.endswith(".m3u8") and name != "playlist.m3u8":
             return _not_found()
         answer = await self.hls.recorded(camera.id, name, request.query)
-        return answer if answer is not None else _not_found()
+        if answer is None:
+            return _not_found()
+        if name == "playlist.m3u8":
+            self._set_cookie(request, answer)
+        return answer
 
     def _recordings(self, request: Request, rest: list[str]) -> Response:
         query = request.query

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 
 import av
 import numpy as np
 
 from tests.integration.backends.mibee.nvr import connected, serving
 from viewer.core.errors import RateLimitedError
-from viewer.core.models import Quality
+from viewer.core.models import Quality, TimeSpan
 from viewer.demo.footage import camera_by_id
 from viewer.demo.hls.service import HlsService
+from viewer.demo.milestone import clockface
 from viewer.media.http_io import HttpOpener
 
 
@@ -49,7 +51,8 @@ def _hls_picture(url: str) -> tuple[np.ndarray, int]:
     try:
         for _ in range(50):
             try:
-                return _first_picture(url, {}, opener), busy
+                # As the player opens HLS through io_open (docs/pitfalls.md).
+                return _first_picture(url, {"http_persistent": "0"}, opener), busy
             except RateLimitedError:
                 busy += 1
                 time.sleep(0.2)
@@ -95,5 +98,23 @@ def test_an_hls_only_camera_plays_over_hls_after_the_warm_up(demo_site):
             assert segments and all(status == 200 for status, _ in segments)
             assert all("mbs_session=" in headers.get("cookie", "") for _, headers in segments)
             assert all("authorization" not in headers for _, headers in segments)
+
+    asyncio.run(scenario())
+
+
+def test_playback_starts_at_the_instant_asked_for(demo_site):
+    hls = HlsService(demo_site.site.library)
+
+    async def scenario():
+        async with serving(hls=hls) as server, connected(server) as backend:
+            now = datetime.now(UTC)
+            timeline = await backend.timeline("cam02", TimeSpan(now - timedelta(hours=6), now))
+            at = timeline.segments[0].span.start + timedelta(minutes=5, seconds=30)
+            description = await backend.playback("cam02", at, 1.0)
+            assert not description.live
+            picture, _ = await asyncio.to_thread(_hls_picture, description.url)
+            shown = clockface.read_instant(picture)
+            assert shown is not None
+            assert abs((shown - at).total_seconds()) < 1.0
 
     asyncio.run(scenario())
