@@ -53,8 +53,7 @@ def hls_server(library: FootageLibrary, **options: Any) -> Iterator[Served]:
         run(server.start())
         yield Served(f"http://127.0.0.1:{server.port}", service)
     finally:
-        with contextlib.suppress(AssertionError):
-            run(server.stop())
+        run(server.stop())
         run(service.stop())
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
