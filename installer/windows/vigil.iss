@@ -13,8 +13,8 @@
 #ifndef AppVersion
   #error Pass the version: iscc /DAppVersion=<version from pyproject.toml> vigil.iss
 #endif
-#ifndef SourceDir
-  #define SourceDir "..\..\dist\vigil"
+#ifndef BundleDir
+  #define BundleDir "..\..\dist\vigil"
 #endif
 #ifndef OutputDir
   #define OutputDir "..\..\dist"
@@ -66,7 +66,7 @@ Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{
 Type: filesandordirs; Name: "{app}\_internal"
 
 [Files]
-Source: "{#SourceDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
+Source: "{#BundleDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
 
 [Icons]
 Name: "{group}\Vigil"; Filename: "{app}\vigil.exe"; Comment: "Video surveillance console"
