@@ -34,29 +34,45 @@ class FreezingProxy:
         self._loop.close()
 
     async def _start(self) -> None:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0, ssl=self.tls)
+        # TLS is started inside the connection's own task, not by the server: a handshake
+        # the server ran would still be going on after the proxy closed, and finish by
+        # starting a task on a closed loop (seen on a loaded machine).
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _close(self) -> None:
         """Every connection ended and every socket closed, so nothing is left to warn.
 
-        The loop is the proxy's own, so every other task on it is a relay, including one
-        for a connection accepted a moment ago (a reconnecting player can arrive just as
-        the proxy closes). Such a task is let start first: cancelled before its first
-        step, it would never reach the ``finally`` that closes its sockets.
+        The loop is the proxy's own, so every other task on it is a relay or asyncio's
+        own work on a connection accepted a moment ago (a reconnecting player can arrive
+        just as the proxy closes), which may start a relay only on its next step. So the
+        tasks are swept until a turn of the loop leaves none: each is let start first,
+        because one cancelled before its first step would never reach the ``finally``
+        that closes its sockets.
         """
         self._server.close()
-        await asyncio.sleep(0)
-        relays = asyncio.all_tasks() - {asyncio.current_task()}
-        for task in relays:
-            task.cancel()
-        await asyncio.gather(*relays, return_exceptions=True)
+        quiet_turns = 0
+        while quiet_turns < 3:
+            await asyncio.sleep(0.01)
+            others = asyncio.all_tasks() - {asyncio.current_task()}
+            if not others:
+                quiet_turns += 1
+                continue
+            quiet_turns = 0
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
         await self._server.wait_closed()
 
     async def _accept(self, client_reader, client_writer) -> None:
         self.connections += 1
         writers = [client_writer]
         try:
+            if self.tls is not None:
+                # With a time limit: a client that hangs up during the handshake (a
+                # certificate probe does) leaves the handshake's future unresolved, and a
+                # task waiting on nothing else is collected while pending (Python 3.11).
+                await asyncio.wait_for(client_writer.start_tls(self.tls), 5)
             server_reader, server_writer = await asyncio.open_connection(
                 "127.0.0.1", self.target_port
             )
@@ -66,17 +82,22 @@ class FreezingProxy:
                 self._pump(server_reader, client_writer),
                 return_exceptions=True,
             )
-        except OSError:
+        except (OSError, ssl.SSLError, TimeoutError):
             pass
         finally:
+            # Aborted, not closed and waited for: a TLS stream whose peer vanished never
+            # resolves its close waiter, and the task waiting on it was collected while
+            # pending (Python 3.11, a loaded machine).
             for writer in writers:
-                writer.close()
-            await asyncio.gather(*(w.wait_closed() for w in writers), return_exceptions=True)
+                writer.transport.abort()
 
     async def _pump(self, reader, writer) -> None:
-        while data := await reader.read(65536):
-            # Set from the test thread, so a threading.Event polled here, not an asyncio one.
-            while self.frozen.is_set():  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
-            writer.write(data)
-            await writer.drain()
+        try:
+            while data := await reader.read(65536):
+                # Set from the test thread, so a threading.Event polled here, not an asyncio one.
+                while self.frozen.is_set():  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+                writer.write(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
