@@ -123,15 +123,6 @@ class Backend(abc.ABC):
     async def ptz_stop(self, camera_id: str) -> None:
         raise NotSupportedError(f"{self.site.name} cannot move this camera continuously")
 
-    async def ptz_move(self, camera_id: str, pan: float, tilt: float, zoom: float) -> None:
-        """A continuous move at these velocities (-1 to 1) while a control is held; sent
-        again while it stays held (servers drop a move nobody renews), ``ptz_stop`` on
-        release."""
-        raise NotSupportedError(f"{self.site.name} cannot move this camera continuously")
-
-    async def ptz_stop(self, camera_id: str) -> None:
-        raise NotSupportedError(f"{self.site.name} cannot move this camera continuously")
-
     async def create_bookmark(
         self, camera_id: str, span: TimeSpan, header: str, description: str = ""
     ) -> Bookmark:

@@ -49,6 +49,7 @@ class DemoSite:
             password=DEMO_AUTH.password,
             host=host,
             port=port_base + 2 if port_base else 0,
+            footage=self.library,
         )
         self.gateway = GatewaySimulator(
             user=DEMO_AUTH.user,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from viewer.demo.certificate import SelfSignedCertificate, self_signed
+from viewer.demo.footage import FootageLibrary
 from viewer.demo.milestone import cors, ptz
 from viewer.demo.milestone.bookmarks import BookmarksFeature
 from viewer.demo.milestone.directory import CAMERAS, GROUPS, SimCamera, bulk
@@ -142,9 +143,11 @@ class MilestoneSimulator:
         certificate: SelfSignedCertificate | None = None,
         extra_cameras: int = 0,
         release: str = NEWEST,
+        footage: FootageLibrary | None = None,
     ) -> None:
         """``extra_cameras`` adds a group of that many more, to play a large site;
-        ``release`` is one of RELEASES, the newest by default."""
+        ``release`` is one of RELEASES, the newest by default; ``footage`` is the demo
+        site's library, so live sessions share its cache and its encoded streams."""
         if release not in RELEASES:
             raise ValueError(f"unknown release {release!r}; known: {', '.join(RELEASES)}")
         self.release = release
@@ -180,7 +183,7 @@ class MilestoneSimulator:
         self.features.append(self.ptz)
         self.bookmarks, self.recorder = BookmarksFeature(self), RecorderFeature(self)
         self.features += [self.bookmarks, self.recorder]
-        self.webrtc = WebRtc(self)
+        self.webrtc = WebRtc(self, library=footage)
         self.webrtc_socket = WebRtcSocket(self, self.webrtc)
 
     def camera(self, camera_id: str) -> SimCamera | None:
