@@ -33,6 +33,8 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from benchmarks.common import ProcessMeter, machine, print_result
+from viewer.demo.milestone.directory import BULK_GROUP_SIZE
+from viewer.demo.milestone.gateway import MilestoneSimulator
 from viewer.services.console import Console
 from viewer.services.secrets import SecretStore
 from viewer.services.settings import Layout
@@ -44,7 +46,6 @@ SITE_ID = "large"
 
 def serve(cameras: int) -> None:
     """The child process: the simulator until its standard input closes."""
-    from viewer.demo.milestone.gateway import MilestoneSimulator
 
     async def run() -> None:
         server = MilestoneSimulator(user="bench", password="bench-pw", extra_cameras=cameras)
@@ -146,8 +147,6 @@ def main() -> None:
     if args.serve is not None:
         serve(args.serve)
         return
-    from viewer.demo.milestone.directory import BULK_GROUP_SIZE
-
     groups = -(-args.cameras // BULK_GROUP_SIZE)
     child = subprocess.Popen(
         [sys.executable, __file__, "--serve", str(args.cameras)],
@@ -155,7 +154,8 @@ def main() -> None:
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert child.stdin is not None and child.stdout is not None
+    assert child.stdin is not None
+    assert child.stdout is not None
     try:
         entry = json.loads(child.stdout.readline())
         app = QApplication.instance() or QApplication([])
