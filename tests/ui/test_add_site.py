@@ -152,3 +152,41 @@ def test_a_camera_of_an_added_milestone_site_plays_over_webrtc_beside_an_rtsp_ca
         until(lambda: webrtc_tile.frame is not None and webrtc_tile.frame.source_width == 1920)
     )
     assert_shows(webrtc_tile, DEMO_CAMERAS[0])
+
+
+def add_plain_site(qloop, window, kind: str, name: str, server) -> object:
+    """Add a site served over plain http, as a small NVR or a gateway on a LAN is."""
+    dialog = AddSiteDialog(window.console.sites, keyring_available=True, parent=window)
+    dialog.show()
+    dialog.kind.setCurrentIndex(dialog.kind.findData(kind))
+    dialog.name.setText(name)
+    dialog.url.setText(server.url)
+    dialog.user.setText(server.user)
+    dialog.password.setText(server.password)
+    click_ok(qloop, dialog)
+    assert not dialog.isVisible(), dialog.error.text()
+    return dialog.added
+
+
+def test_a_mibee_nvr_and_a_rest_gateway_added_through_the_dialog_each_play_a_camera(
+    qloop, make_window, demo_site, memory_keyring
+):
+    window = make_window()
+    nvr = add_plain_site(qloop, window, "mibee", "Warehouse NVR", demo_site.site.mibee)
+    gateway = add_plain_site(qloop, window, "gateway", "Campus gateway", demo_site.site.gateway)
+    names = visible_cameras(window.tree)
+    # The NVR's eight cameras and the gateway's, one of them in two of its groups.
+    assert {camera.name for camera in DEMO_CAMERAS[:8]} <= set(names)
+    assert names.count(DEMO_CAMERAS[6].name) == 3
+    nvr_cameras = window.console.directory.session(nvr.id).tree.all_cameras()
+    gateway_cameras = window.console.directory.session(gateway.id).tree.all_cameras()
+    # cam07 is one the NVR offers over HLS only; the gateway hands out RTSP URLs.
+    (hls_camera,) = [c for c in nvr_cameras if c.name == DEMO_CAMERAS[6].name]
+    (rtsp_camera,) = [c for c in gateway_cameras if c.name == DEMO_CAMERAS[2].name]
+    window.grid.set_grid(2)
+    window.grid.assign(0, hls_camera.ref)
+    window.grid.assign(1, rtsp_camera.ref)
+    first, second = window.grid.tiles[:2]
+    plays(qloop, first, DEMO_CAMERAS[6])
+    plays(qloop, second, DEMO_CAMERAS[2])
+    assert [site.kind for site in window.console.settings.sites] == ["mibee", "gateway"]

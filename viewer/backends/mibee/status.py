@@ -54,8 +54,14 @@ class StatusFeed:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await self._task
+            except asyncio.CancelledError:
+                pass
+            except Exception as error:
+                # Cancelled in the middle of a connect, httpx's anyio backend can fail in
+                # its own clean-up (seen under qasync); the follower is gone either way.
+                _log.debug("MiBee status follower ended with %s", type(error).__name__)
             self._task = None
         self.via_events = False
 
