@@ -30,17 +30,21 @@ _AUTH_HEADER = re.compile(
 
 
 def mask_url(url: str) -> str:
-    """Return ``url`` with any password replaced by ``***``; the user name stays readable."""
+    """Return ``url`` with any password, and any token in its query (an NVR's HLS URL
+    carries one), replaced by ``***``; the user name and the rest stay readable."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return redact_text(url)
-    if parts.password is None and "@" not in parts.netloc:
+    query = _SECRET_PARAMS.sub(lambda m: f"{m['key']}{m['quote']}{MASK}", parts.query)
+    netloc = parts.netloc
+    if parts.password is not None or "@" in netloc:
+        host = netloc.rpartition("@")[2]
+        user = parts.username
+        netloc = f"{user}:{MASK}@{host}" if user else f"{MASK}@{host}"
+    if (netloc, query) == (parts.netloc, parts.query):
         return url
-    host = parts.netloc.rpartition("@")[2]
-    user = parts.username
-    netloc = f"{user}:{MASK}@{host}" if user else f"{MASK}@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def _mask_userinfo(match: re.Match[str]) -> str:

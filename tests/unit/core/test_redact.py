@@ -19,6 +19,14 @@ def test_mask_url_hides_the_password_and_keeps_the_rest():
     )
 
 
+def test_mask_url_hides_a_token_in_the_query_and_keeps_the_other_parameters():
+    url = "http://192.0.2.10:8080/api/cameras/cam07/stream/index.m3u8?token=mbs_f009ee&sub=1"
+    assert mask_url(url) == (
+        f"http://192.0.2.10:8080/api/cameras/cam07/stream/index.m3u8?token={MASK}&sub=1"
+    )
+    assert "mbs_f009ee" not in mask_url("rtsp://u:p@192.0.2.10/x?access_token=mbs_f009ee")
+
+
 def test_mask_url_leaves_urls_without_credentials_alone():
     assert mask_url("rtsp://192.0.2.10/stream") == "rtsp://192.0.2.10/stream"
 
