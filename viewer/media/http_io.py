@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import re
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import certifi
@@ -72,8 +72,27 @@ class HttpOpener:
             follow_redirects=False,
         )
         self._tls_only = False
+        self._given_up: VigilError | None = None
+
+    def give_up(self, reason: VigilError) -> None:
+        """Fail every open and read from now on, from any thread.
+
+        FFmpeg's HLS demuxer can stay busy for ever without handing out a packet (a live
+        playlist that keeps reloading while its segments yield nothing), so no read
+        timeout fires and the player never learns; failing its I/O ends the demux.
+        """
+        self._given_up = self._given_up or reason
+
+    @property
+    def given_up(self) -> VigilError | None:
+        return self._given_up
+
+    def _check(self) -> None:
+        if self._given_up is not None:
+            raise self._given_up
 
     def __call__(self, url: str, flags: int, options: dict[str, str]) -> io.IOBase:
+        self._check()
         if urlsplit(url).scheme not in {"http", "https"}:
             where = mask_url(url)
             raise NotSupportedError(f"{where}: only http and https are fetched for a stream")
@@ -89,8 +108,8 @@ class HttpOpener:
                 raise _transport_error(exc, where, None) from None
             finally:
                 response.close()
-            return io.BytesIO(body)
-        return _StreamedBody(response, where)
+            return _WholeBody(body, self._check)
+        return _StreamedBody(response, where, self._check)
 
     def _get(self, url: str) -> tuple[httpx.Response, str]:
         """The response at the end of the redirects, and its masked URL."""
@@ -115,12 +134,25 @@ class HttpOpener:
         self._client.close()
 
 
+class _WholeBody(io.BytesIO):
+    """A response read whole, seekable; its reads fail once the player gave up."""
+
+    def __init__(self, body: bytes, check: Callable[[], None]) -> None:
+        super().__init__(body)
+        self._check = check
+
+    def read(self, size: int | None = -1) -> bytes:
+        self._check()
+        return super().read(size)
+
+
 class _StreamedBody(io.RawIOBase):
     """A response read as FFmpeg asks for it; not seekable."""
 
-    def __init__(self, response: httpx.Response, where: str) -> None:
+    def __init__(self, response: httpx.Response, where: str, check: Callable[[], None]) -> None:
         self._response = response
         self._where = where
+        self._check = check
         self._chunks: Iterator[bytes] = response.iter_bytes()
         self._pending = b""
 
@@ -128,6 +160,7 @@ class _StreamedBody(io.RawIOBase):
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        self._check()
         while not self._pending:
             try:
                 self._pending = next(self._chunks)

@@ -217,6 +217,8 @@ class StreamPlayer:
         # (the connection opened, or a hidden stream was shown again).
         self._last_picture_at: float | None = None
         self._watched_since = 0.0
+        # The HTTP connection being played, which the watchdog may give up on.
+        self._attempt: _Attempt | None = None
         # Bumped (by the GUI thread only) whenever a subscriber's box changes, so the
         # decode thread recomputes the output size then and not for every frame.
         self._box_version = 0
@@ -264,6 +266,10 @@ class StreamPlayer:
     def stop(self) -> None:
         """Ask the worker to finish; it leaves within one packet or one read timeout."""
         self._stop.set()
+        attempt = self._attempt
+        if attempt is not None:
+            # A source that keeps FFmpeg busy would never let a read return otherwise.
+            attempt.opener.give_up(StreamLostError(f"{attempt.where} was stopped"))
 
     @property
     def stopping(self) -> bool:
@@ -418,6 +424,8 @@ class StreamPlayer:
             if plan.fetched_by_httpx
             else None
         )
+        if opener is not None:
+            self._attempt = _Attempt(opener, where, silence, time.monotonic())
         try:
             try:
                 container = av.open(
@@ -444,8 +452,12 @@ class StreamPlayer:
                 with self._decode_lock:
                     self._link = None
         finally:
+            self._attempt = None
             if opener is not None:
                 opener.close()
+                # Whatever FFmpeg made of its failed reads, this is why it ended.
+                if opener.given_up is not None and not self._stop.is_set():
+                    raise opener.given_up
 
     def _pump(
         self,
@@ -619,6 +631,27 @@ class StreamPlayer:
         if last is not None and now - last > self._rhythm.stall_notice():
             self._set_state(StateInfo(PlayerState.STALLED, StreamLostError("no picture")))
 
+    def _check_progress(self, now: float) -> None:
+        """Give up on an HTTP connection FFmpeg keeps busy without handing out packets.
+
+        FFmpeg's read timeout is only checked where a demuxer waits: its HLS demuxer
+        reading a segment that trickles bytes with no packet in them, or reloading a
+        playlist whose segments yield none, never waits, so the read never ends and the
+        player would sit in connecting (or stalled) for ever. Opening may take the open
+        timeout and the first packet the read timeout; then packets must keep coming.
+        """
+        attempt = self._attempt
+        if attempt is None or attempt.opener.given_up is not None:
+            return
+        last = self._rhythm.last_packet
+        if last is None or last < attempt.opened:
+            quiet, limit = now - attempt.opened, self._open_timeout + attempt.silence
+        else:
+            quiet, limit = now - last, attempt.silence
+        if quiet > limit:
+            reason = StreamLostError(f"{attempt.where} sent no video for {quiet:.0f} s")
+            attempt.opener.give_up(reason)
+
     @property
     def finished(self) -> bool:
         return self._thread is not None and not self._thread.is_alive()
@@ -628,6 +661,15 @@ def _packet_time(packet: Packet) -> float | None:
     if packet.pts is None or packet.time_base is None:
         return None
     return float(packet.pts * packet.time_base)
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    opener: HttpOpener
+    where: str
+    silence: float
+    opened: float
+    """Monotonic seconds when the attempt began to open the stream."""
 
 
 class _RecordedClock:
@@ -695,6 +737,7 @@ class _StallWatchdog:
                 players = [p for p in self._players if not p.finished]
             for player in players:
                 player._check_stall(now)
+                player._check_progress(now)
 
 
 _watchdog = _StallWatchdog()
