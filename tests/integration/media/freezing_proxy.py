@@ -34,10 +34,7 @@ class FreezingProxy:
         self._loop.close()
 
     async def _start(self) -> None:
-        # TLS is started inside the connection's own task, not by the server: a handshake
-        # the server ran would still be going on after the proxy closed, and finish by
-        # starting a task on a closed loop (seen on a loaded machine).
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _close(self) -> None:
@@ -68,11 +65,6 @@ class FreezingProxy:
         self.connections += 1
         writers = [client_writer]
         try:
-            if self.tls is not None:
-                # With a time limit: a client that hangs up during the handshake (a
-                # certificate probe does) leaves the handshake's future unresolved, and a
-                # task waiting on nothing else is collected while pending (Python 3.11).
-                await asyncio.wait_for(client_writer.start_tls(self.tls), 5)
             server_reader, server_writer = await asyncio.open_connection(
                 "127.0.0.1", self.target_port
             )
@@ -82,7 +74,7 @@ class FreezingProxy:
                 self._pump(server_reader, client_writer),
                 return_exceptions=True,
             )
-        except (OSError, ssl.SSLError, TimeoutError):
+        except OSError:
             pass
         finally:
             # Aborted, not closed and waited for: a TLS stream whose peer vanished never
