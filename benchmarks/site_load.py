@@ -38,6 +38,7 @@ from viewer.demo.milestone.gateway import MilestoneSimulator
 from viewer.services.console import Console
 from viewer.services.secrets import SecretStore
 from viewer.services.settings import Layout
+from viewer.ui.application import freeze_startup
 from viewer.ui.main_window import MainWindow
 
 TICK = 0.010
@@ -95,6 +96,8 @@ async def one_round(entry: dict[str, Any], groups: int) -> dict[str, float]:
         window.restore_session(Layout())
         window.resize(1280, 800)
         window.show()
+        # As `vigil` does once its window shows.
+        freeze_startup()
         await console.start()
         ticker = Ticker()
         ticking = asyncio.ensure_future(ticker.run())

@@ -138,6 +138,7 @@ async def _gui_session(app: QApplication, paths: Paths, log_file: Path, *, demo:
     default_layout = demo_layout() if demo else Layout()
     window.restore_session(default_layout)
     window.show()
+    application.freeze_startup()
     demo_site = None
     footage_notice: asyncio.Task[None] | None = None
     if demo:
