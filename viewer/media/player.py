@@ -691,9 +691,19 @@ class _PresentationClock:
 
     # Beyond this the source jumped (a seek, a discontinuity): start the clock again.
     RESYNC = 1.0
+    # A late picture sets the clock back by its delay, up to this in all: a playout
+    # buffer as deep as the source needs. FFmpeg's HLS demuxer hands out the last two
+    # pictures of a segment only with the next segment's first bytes, fetched at its
+    # next playlist reload, after they are due (later at each segment, as its reloads
+    # come a segment's duration plus the fetch apart, until one reload finds two new
+    # segments); shown at once, they and the next ones came as a burst, a visible skip
+    # at every segment boundary at the live edge (docs/pitfalls.md). Bounded, so a
+    # source that keeps falling behind cannot drag the picture ever further from live.
+    MOST_LAG = 4.0
 
     def __init__(self) -> None:
         self._origin: tuple[float, float] | None = None
+        self._lag = 0.0
 
     def wait(self, pts: float | None, stop: threading.Event) -> bool:
         """Sleep until ``pts`` is due; True if asked to stop meanwhile."""
@@ -705,9 +715,15 @@ class _PresentationClock:
             return stop.is_set()
         due = self._origin[0] + (pts - self._origin[1])
         if abs(due - now) > self.RESYNC:
-            self._origin = (now, pts)
+            self._origin, self._lag = (now, pts), 0.0
             return stop.is_set()
-        return stop.wait(due - now) if due > now else stop.is_set()
+        if due < now:
+            late = min(now - due, self.MOST_LAG - self._lag)
+            if late > 0:
+                self._lag += late
+                self._origin = (self._origin[0] + late, self._origin[1])
+            return stop.is_set()
+        return stop.wait(due - now)
 
 
 class _StallWatchdog:
