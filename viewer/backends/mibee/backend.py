@@ -92,7 +92,8 @@ class MibeeBackend(Backend):
         self._etag: str | None = None
         self._tree: CameraGroup | None = None
         self._encodings: dict[str, str | None] = {}
-        self._feed = StatusFeed(self._session, self._poll_statuses, poll_every=poll_every)
+        self._feed = StatusFeed(self._new_client, self._poll_statuses, poll_every=poll_every)
+        self._verify: ssl.SSLContext | bool = True
         self._password_known = False
 
     # -- session -----------------------------------------------------------------------
@@ -109,9 +110,8 @@ class MibeeBackend(Backend):
                 verify = self._certificate.ssl_context()
             except ssl.SSLError:
                 raise CertificateError("the trusted certificate cannot be read") from None
-        self._client = httpx.AsyncClient(
-            base_url=self._base, verify=verify, timeout=self._timeout, follow_redirects=False
-        )
+        self._verify = verify
+        self._client = self._new_client()
         try:
             await self._login()
         except BaseException:
@@ -162,6 +162,12 @@ class MibeeBackend(Backend):
         self._token = token
         if token is not None:
             known_secrets.add(token)
+
+    def _new_client(self) -> httpx.AsyncClient:
+        """A client for this server; the event stream takes one of its own (StatusFeed)."""
+        return httpx.AsyncClient(
+            base_url=self._base, verify=self._verify, timeout=self._timeout, follow_redirects=False
+        )
 
     def _session(self) -> httpx.AsyncClient:
         if self._client is None:

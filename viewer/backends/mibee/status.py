@@ -31,12 +31,15 @@ MAX_LINE = 1 << 20
 class StatusFeed:
     def __init__(
         self,
-        client: Callable[[], httpx.AsyncClient],
+        stream_client: Callable[[], httpx.AsyncClient],
         poll: Poll,
         *,
         poll_every: float = 10.0,
     ) -> None:
-        self._client, self._poll = client, poll
+        """``stream_client`` makes a client of the stream's own for each connection: the
+        stream holds its connection for hours, and one it leaves broken (cancelled in
+        the middle of a request) must not be handed to the site's other requests."""
+        self._stream_client, self._poll = stream_client, poll
         self.poll_every = poll_every
         self._listeners: list[Listener] = []
         self._known: dict[str, CameraStatus] = {}
@@ -87,9 +90,11 @@ class StatusFeed:
             await asyncio.sleep(self.poll_every)
 
     async def _follow_events(self) -> None:
-        client = self._client()
         timeout = httpx.Timeout(10.0, read=None)
-        async with client.stream("GET", "/api/events", timeout=timeout) as response:
+        async with (
+            self._stream_client() as client,
+            client.stream("GET", "/api/events", timeout=timeout) as response,
+        ):
             if response.status_code != 200:
                 await response.aread()
                 raise parse.error(response.status_code, response.content)
