@@ -36,6 +36,7 @@ from benchmarks.common import ProcessMeter, machine, print_result
 from viewer.demo.milestone.directory import BULK_GROUP_SIZE
 from viewer.demo.milestone.gateway import MilestoneSimulator
 from viewer.services.console import Console
+from viewer.services.preload import preload
 from viewer.services.secrets import SecretStore
 from viewer.services.settings import Layout
 from viewer.ui.application import freeze_startup
@@ -97,6 +98,7 @@ async def one_round(entry: dict[str, Any], groups: int) -> dict[str, float]:
         window.resize(1280, 800)
         window.show()
         # As `vigil` does once its window shows.
+        preload()
         freeze_startup()
         await console.start()
         ticker = Ticker()

@@ -31,6 +31,7 @@ from viewer.demo.site import DemoSiteThread
 from viewer.services.console import Console
 from viewer.services.diagnostics import report
 from viewer.services.logs import log_unhandled_errors, setup_logging
+from viewer.services.preload import preload
 from viewer.services.settings import Layout
 from viewer.ui import application
 from viewer.ui.application import until_quit
@@ -138,6 +139,7 @@ async def _gui_session(app: QApplication, paths: Paths, log_file: Path, *, demo:
     default_layout = demo_layout() if demo else Layout()
     window.restore_session(default_layout)
     window.show()
+    preload()
     application.freeze_startup()
     demo_site = None
     footage_notice: asyncio.Task[None] | None = None
