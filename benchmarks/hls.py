@@ -44,7 +44,7 @@ from viewer.demo.footage import (
     frame_index_from_pixels,
 )
 from viewer.demo.hls import HlsService
-from viewer.demo.milestone.http import HttpServer, Request, Response
+from viewer.demo.http import HttpServer, Request, Response
 from viewer.media.frames import VideoImage
 from viewer.media.player import StreamPlayer
 from viewer.media.state import PlayerState

@@ -14,7 +14,7 @@ from typing import Any
 
 from viewer.demo.footage import FootageLibrary
 from viewer.demo.hls import HlsService
-from viewer.demo.milestone.http import HttpServer, Request, Response
+from viewer.demo.http import HttpServer, Request, Response
 
 
 @dataclass

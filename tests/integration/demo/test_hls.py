@@ -15,9 +15,9 @@ import av
 import numpy as np
 import pytest
 
+from viewer.demo import clockface
 from viewer.demo.footage import FPS, FootageLibrary, camera_by_id, frame_index_from_pixels
 from viewer.demo.hls import HlsService
-from viewer.demo.milestone import clockface
 
 from .hls_serving import hls_server
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from viewer.demo.milestone.recordings import RETENTION, next_recorded, recorded_spans
+from viewer.demo.recordings import RETENTION, next_recorded, recorded_spans
 
 NOW = datetime(2026, 12, 1, 22, 0, tzinfo=UTC)
 moments = st.datetimes(

@@ -30,11 +30,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from viewer.demo import snapshots
 from viewer.demo.footage import DEMO_CAMERAS, DemoCamera
 from viewer.demo.gateway.socket import EventSocket
-from viewer.demo.milestone import snapshots
-from viewer.demo.milestone.http import HttpServer, Request, Response
-from viewer.demo.milestone.recordings import recorded_spans
+from viewer.demo.http import HttpServer, Request, Response
+from viewer.demo.recordings import recorded_spans
 
 API = "/api/rest/v1"
 SOCKET_PATH = "/api/ws/events"

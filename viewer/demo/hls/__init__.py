@@ -7,7 +7,7 @@ The seam (service.py has the details)::
     await hls.recorded("cam01", "playlist.m3u8", {"start": ..., "end": ...})
     await hls.stop()
 
-Both answer a ``milestone.http.Response`` or None for a name they do not serve; segment
+Both answer a ``demo.http.Response`` or None for a name they do not serve; segment
 URLs in the playlists are relative, so the simulator routes every name under the same
 path prefix as its playlist back to the same method.
 """

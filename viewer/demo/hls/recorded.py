@@ -1,9 +1,9 @@
 """Recorded HLS: a VOD playlist for a span, its segments drawn and encoded when asked.
 
 A day of video cannot be stored, so nothing is: a segment is the clockface picture of
-each recorded instant it covers (milestone/clockface.py, 640x360, ``FPS`` pictures a
+each recorded instant it covers (demo/clockface.py, 640x360, ``FPS`` pictures a
 second, the first one a key frame), encoded with libx264 into MPEG-TS the moment a
-client asks for it. Only recorded spans (milestone/recordings.py, the same rule the
+client asks for it. Only recorded spans (demo/recordings.py, the same rule the
 other simulated recorders use) get segments; a gap between two spans is an
 ``#EXT-X-DISCONTINUITY`` with the next span's ``#EXT-X-PROGRAM-DATE-TIME``.
 
@@ -26,7 +26,7 @@ from fractions import Fraction
 
 import av
 
-from viewer.demo.milestone import clockface
+from viewer.demo import clockface
 
 FPS = 4
 SEGMENT_SECONDS = 4

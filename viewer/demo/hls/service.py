@@ -30,12 +30,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from viewer.demo import clockface
 from viewer.demo.footage import FootageLibrary, camera_by_id
 from viewer.demo.hls import recorded
 from viewer.demo.hls.live import LiveStream
-from viewer.demo.milestone import clockface
-from viewer.demo.milestone.http import Response
-from viewer.demo.milestone.recordings import recorded_spans
+from viewer.demo.http import Response
+from viewer.demo.recordings import recorded_spans
 
 PLAYLIST = "application/vnd.apple.mpegurl"
 MPEG_TS = "video/mp2t"

@@ -1,6 +1,6 @@
 """A day of recordings per camera, with gaps, as the NVR's recordings API lists them.
 
-The schedule is the XProtect simulator's rule (demo/milestone/recordings.py: a 20-minute
+The schedule is the XProtect simulator's rule (demo/recordings.py: a 20-minute
 gap every three hours, 13:00-14:00 UTC missing), kept for one day, cut into files of
 FILE_LENGTH as the NVR's segmenter leaves them (merged into ten minutes). A file's id
 is its start in nanoseconds since the epoch, as the server names them.
@@ -12,7 +12,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from viewer.demo.milestone.recordings import recorded_spans
+from viewer.demo.recordings import recorded_spans
 
 RETENTION = timedelta(days=1)
 FILE_LENGTH = timedelta(minutes=10)

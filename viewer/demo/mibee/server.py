@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from viewer.demo import snapshots
 from viewer.demo.footage import DEMO_CAMERAS, DemoCamera
 from viewer.demo.hls.service import HlsService
+from viewer.demo.http import HttpServer, Request, Response
 from viewer.demo.mibee import archive
 from viewer.demo.mibee.events import EventHub
 from viewer.demo.mibee.ptz import PtzCameras, PtzRefused
-from viewer.demo.milestone import snapshots
-from viewer.demo.milestone.http import HttpServer, Request, Response
 
 CAMERAS: tuple[DemoCamera, ...] = DEMO_CAMERAS[:8]
 ONVIF = ("cam04", "cam08")

@@ -16,9 +16,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from viewer.demo.http import Request, Response
 from viewer.demo.milestone import gateway as xp
 from viewer.demo.milestone.directory import CAMERAS
-from viewer.demo.milestone.http import Request, Response
 
 if TYPE_CHECKING:
     from viewer.demo.milestone.gateway import MilestoneSimulator

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection
 
-from viewer.demo.milestone.http import Request, Response
+from viewer.demo.http import Request, Response
 
 METHODS = "GET, POST, PUT, PATCH, DELETE"
 MAX_AGE = "600"

@@ -28,7 +28,7 @@ from wsproto.connection import Connection, ConnectionType
 from wsproto.events import CloseConnection, Message, Ping, TextMessage
 from wsproto.utilities import generate_accept_token
 
-from viewer.demo.milestone.http import Request, Response
+from viewer.demo.http import Request, Response
 
 if TYPE_CHECKING:
     from viewer.demo.milestone.gateway import MilestoneSimulator

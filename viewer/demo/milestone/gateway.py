@@ -20,12 +20,12 @@ from typing import Any, Protocol
 
 from viewer.demo.certificate import SelfSignedCertificate, self_signed
 from viewer.demo.footage import FootageLibrary
+from viewer.demo.http import HttpServer, Request, Response
 from viewer.demo.milestone import cors, ptz
 from viewer.demo.milestone.bookmarks import BookmarksFeature
 from viewer.demo.milestone.directory import CAMERAS, GROUPS, SimCamera, bulk
 from viewer.demo.milestone.events import SOCKET_PATH as EVENTS_SOCKET
 from viewer.demo.milestone.events import MilestoneEvents
-from viewer.demo.milestone.http import HttpServer, Request, Response
 from viewer.demo.milestone.recorder import SOAP_PATHS, RecorderFeature
 from viewer.demo.milestone.webrtc import WebRtc
 from viewer.demo.milestone.webrtc_socket import SOCKET_PATH as WEBRTC_SOCKET

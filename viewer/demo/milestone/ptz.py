@@ -23,11 +23,11 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from viewer.demo import snapshots
 from viewer.demo.footage import camera_by_id
+from viewer.demo.http import Request, Response
 from viewer.demo.milestone import gateway as xp
-from viewer.demo.milestone import snapshots
 from viewer.demo.milestone.directory import CAMERAS, SimCamera, guid
-from viewer.demo.milestone.http import Request, Response
 
 if TYPE_CHECKING:
     from viewer.demo.milestone.gateway import MilestoneSimulator

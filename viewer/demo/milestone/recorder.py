@@ -20,9 +20,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
+from viewer.demo.http import Request, Response
 from viewer.demo.milestone.directory import CAMERAS
-from viewer.demo.milestone.http import Request, Response
-from viewer.demo.milestone.recordings import RETENTION, recorded_spans
+from viewer.demo.recordings import RETENTION, recorded_spans
 
 if TYPE_CHECKING:
     from viewer.demo.milestone.gateway import MilestoneSimulator

@@ -20,9 +20,9 @@ import av
 from aiortc import MediaStreamTrack
 from av.stream import Stream
 
+from viewer.demo import clockface
 from viewer.demo.footage import Footage
-from viewer.demo.milestone import clockface
-from viewer.demo.milestone.recordings import next_recorded
+from viewer.demo.recordings import next_recorded
 
 RTP_CLOCK = Fraction(1, 90_000)
 START_CODE = b"\x00\x00\x00\x01"

@@ -41,8 +41,8 @@ from aiortc import (
 from aiortc.sdp import candidate_from_sdp
 
 from viewer.demo.footage import FootageLibrary
+from viewer.demo.http import Request, Response
 from viewer.demo.milestone.directory import SimCamera, guid
-from viewer.demo.milestone.http import Request, Response
 from viewer.demo.milestone.loopback import loopback_ice, zero_rtp_origin
 from viewer.demo.milestone.tracks import LiveTrack, PlaybackTrack
 

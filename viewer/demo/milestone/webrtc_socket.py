@@ -33,7 +33,7 @@ from wsproto.connection import Connection, ConnectionType
 from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
 from wsproto.utilities import generate_accept_token
 
-from viewer.demo.milestone.http import Request, Response
+from viewer.demo.http import Request, Response
 from viewer.demo.milestone.webrtc import BadRequest, Session, WebRtc, error_envelope
 
 SOCKET_PATH = "/api/ws/webrtc/v1"

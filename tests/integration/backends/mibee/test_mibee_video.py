@@ -14,9 +14,9 @@ import numpy as np
 from tests.integration.backends.mibee.nvr import connected, serving
 from viewer.core.errors import RateLimitedError
 from viewer.core.models import Quality, TimeSpan
+from viewer.demo import clockface
 from viewer.demo.footage import camera_by_id
 from viewer.demo.hls.service import HlsService
-from viewer.demo.milestone import clockface
 from viewer.media.http_io import HttpOpener
 
 

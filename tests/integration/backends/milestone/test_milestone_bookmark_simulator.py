@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.integration.backends.milestone.xprotect import PASSWORD, USER, simulator
+from viewer.demo.http import Request
 from viewer.demo.milestone.directory import CAMERAS
-from viewer.demo.milestone.http import Request
 
 CAMERA = next(iter(CAMERAS.values())).id
 TIMES = st.sampled_from(

@@ -14,9 +14,9 @@ import numpy as np
 from tests.integration.backends.milestone.test_milestone_webrtc import pictures, player_of
 from tests.integration.backends.milestone.xprotect import connected, run, serving, simulator
 from viewer.core.models import Quality
-from viewer.demo.milestone.clockface import read_instant
+from viewer.demo.clockface import read_instant
 from viewer.demo.milestone.directory import CAMERAS
-from viewer.demo.milestone.recordings import recorded_spans
+from viewer.demo.recordings import recorded_spans
 
 FRONT = CAMERAS["cam01"]
 

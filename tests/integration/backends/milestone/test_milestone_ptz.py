@@ -32,8 +32,8 @@ from viewer.core.errors import (
 )
 from viewer.core.models import PtzPosition
 from viewer.demo.footage import camera_by_id
+from viewer.demo.http import Request
 from viewer.demo.milestone.directory import CAMERAS, H265_DEMO_ID, guid
-from viewer.demo.milestone.http import Request
 from viewer.demo.milestone.ptz import OUTPUTS, Position, _presets
 
 GATE = CAMERAS["cam12"].id  # a PTZ camera ("Main gate")

@@ -17,7 +17,7 @@ from viewer.backends.milestone.parse.events import (
 from viewer.core.errors import NotSupportedError
 from viewer.core.models import TimeSpan
 from viewer.demo.milestone.directory import CAMERAS
-from viewer.demo.milestone.recordings import recorded_spans
+from viewer.demo.recordings import recorded_spans
 
 CAMERA = next(iter(CAMERAS.values())).id
 

@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.integration.backends.milestone.xprotect import PASSWORD, USER, run, serving, simulator
+from viewer.demo.http import HttpServer, Request, Response
 from viewer.demo.milestone.directory import CAMERAS, GROUPS
 from viewer.demo.milestone.gateway import MilestoneSimulator
-from viewer.demo.milestone.http import HttpServer, Request, Response
 
 CAPTURED_404 = (
     '{  "error" : {  "httpCode" : 404,  "details" :  '
@@ -233,6 +233,6 @@ def test_a_handler_that_fails_answers_500_and_the_connection_goes_on(caplog):
         finally:
             await server.stop()
 
-    caplog.set_level(logging.WARNING, logger="viewer.demo.milestone.http")
+    caplog.set_level(logging.WARNING, logger="viewer.demo.http")
     run(scenario)
     assert [r.getMessage() for r in caplog.records] == ["GET /broken failed: KeyError"]

@@ -28,9 +28,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from tests.integration.backends.milestone.xprotect import PASSWORD, USER, serving, simulator
+from viewer.demo.http import HttpServer, Request, Response
 from viewer.demo.milestone.directory import CAMERAS
 from viewer.demo.milestone.gateway import MilestoneSimulator
-from viewer.demo.milestone.http import HttpServer, Request, Response
 
 PAGE = Path(__file__).with_name("browser_page.html")
 REPORT_LIMIT = 25.0

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.integration.backends.milestone.xprotect import PASSWORD, USER, run, simulator
+from viewer.demo.http import Request
 from viewer.demo.milestone.directory import CAMERAS, H265_DEMO_ID, MASKED_DEMO_ID, guid
-from viewer.demo.milestone.http import Request
 from viewer.demo.milestone.webrtc import Session
 
 # Cameras whose sessions need no peer connection, so examples stay cheap.

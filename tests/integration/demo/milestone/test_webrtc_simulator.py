@@ -20,8 +20,8 @@ from tests.integration.demo.milestone.webrtc_client import (
     open_commands,
     watching,
 )
+from viewer.demo.clockface import read_instant
 from viewer.demo.footage import camera_by_id
-from viewer.demo.milestone.clockface import read_instant
 from viewer.demo.milestone.directory import CAMERAS, H265_DEMO_ID, MASKED_DEMO_ID, guid
 
 CAPTURE_KEYS = [

@@ -41,9 +41,9 @@ from tests.integration.demo.milestone.test_webrtc_simulator import (
 )
 from tests.integration.demo.milestone.webrtc_client import gateway
 from viewer.demo.footage import camera_by_id
+from viewer.demo.http import Request
 from viewer.demo.milestone.directory import CAMERAS, H265_DEMO_ID, MASKED_DEMO_ID, guid
 from viewer.demo.milestone.gateway import MilestoneSimulator
-from viewer.demo.milestone.http import Request
 from viewer.demo.milestone.loopback import loopback_ice
 from viewer.demo.milestone.webrtc_socket import Client
 
