@@ -17,6 +17,8 @@ import ssl
 import textwrap
 from dataclasses import dataclass, field
 
+from viewer.core.errors import CertificateError
+
 _PEM = re.compile(
     r"\A\s*-----BEGIN CERTIFICATE-----\s*(?P<body>[A-Za-z0-9+/=\s]+?)\s*"
     r"-----END CERTIFICATE-----\s*\Z"
@@ -70,3 +72,14 @@ class PinnedCertificate:
         context.check_hostname = False
         context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
         return context
+
+
+def https_verify(pin: PinnedCertificate | None) -> ssl.SSLContext | bool:
+    """What httpx's ``verify`` takes for a site: the usual authorities, or only the
+    pinned certificate. CertificateError if the pinned one cannot be read."""
+    if pin is None:
+        return True
+    try:
+        return pin.ssl_context()
+    except ssl.SSLError:
+        raise CertificateError("the trusted certificate cannot be read") from None

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import ssl
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -35,10 +34,9 @@ from viewer.backends.base import Backend, Capabilities
 from viewer.backends.gateway import parse
 from viewer.backends.gateway.events import EventFeed
 from viewer.backends.rtsp.urls import with_credentials
-from viewer.core.certificates import PinnedCertificate
+from viewer.core.certificates import PinnedCertificate, https_verify
 from viewer.core.errors import (
     AuthenticationError,
-    CertificateError,
     MalformedResponseError,
     NotFoundError,
     NotSupportedError,
@@ -131,12 +129,7 @@ class GatewayBackend(Backend):
         if not self._password_known:
             known_secrets.add(self._password)
             self._password_known = True
-        verify: ssl.SSLContext | bool = True
-        if self._certificate is not None:
-            try:
-                verify = self._certificate.ssl_context()
-            except ssl.SSLError:
-                raise CertificateError("the trusted certificate cannot be read") from None
+        verify = https_verify(self._certificate)
         self._client = httpx.AsyncClient(
             base_url=self._url, verify=verify, timeout=self._timeout, follow_redirects=False
         )

@@ -26,10 +26,9 @@ import httpx
 from viewer.backends.base import Backend, Capabilities
 from viewer.backends.mibee import parse
 from viewer.backends.mibee.status import StatusFeed
-from viewer.core.certificates import PinnedCertificate
+from viewer.core.certificates import PinnedCertificate, https_verify
 from viewer.core.errors import (
     AuthenticationError,
-    CertificateError,
     InvalidInputError,
     MalformedResponseError,
     UnreachableError,
@@ -104,12 +103,7 @@ class MibeeBackend(Backend):
         if not self._password_known:
             known_secrets.add(self._password)
             self._password_known = True
-        verify: ssl.SSLContext | bool = True
-        if self._certificate is not None:
-            try:
-                verify = self._certificate.ssl_context()
-            except ssl.SSLError:
-                raise CertificateError("the trusted certificate cannot be read") from None
+        verify = https_verify(self._certificate)
         self._verify = verify
         self._client = self._new_client()
         try:

@@ -33,7 +33,7 @@ from viewer.backends.milestone.parse.events import UserDefinedEvent
 from viewer.backends.milestone.ptz import Ptz
 from viewer.backends.milestone.recorder import Recorders
 from viewer.backends.milestone.webrtc import Playback, Sessions, camera_key, describe, sub_stream
-from viewer.core.certificates import PinnedCertificate, fingerprint
+from viewer.core.certificates import PinnedCertificate, fingerprint, https_verify
 from viewer.core.errors import (
     AuthenticationError,
     CertificateChangedError,
@@ -124,12 +124,7 @@ class MilestoneBackend(Backend):
         if not self._password_known:
             known_secrets.add(self._password)
             self._password_known = True
-        verify: ssl.SSLContext | bool = True
-        if self._certificate is not None:
-            try:
-                verify = self._certificate.ssl_context()
-            except ssl.SSLError:
-                raise CertificateError("the trusted certificate cannot be read") from None
+        verify = https_verify(self._certificate)
         self._client = httpx.AsyncClient(
             base_url=_base_url(self._url),
             verify=verify,
