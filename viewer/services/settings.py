@@ -26,7 +26,8 @@ from typing import Any
 from viewer.backends.rtsp import RtspCamera
 from viewer.core.certificates import PinnedCertificate
 from viewer.core.errors import SettingsError
-from viewer.core.models import CameraRef
+from viewer.core.models import Bookmark, CameraRef
+from viewer.services.bookmark_json import bookmarks_from_json, bookmarks_to_json
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,8 @@ class Settings:
     hidden_grace: float = 30.0
     """Seconds a hidden tile (another maximised, the window minimised) keeps its stream
     open without decoding, so it shows the current picture at once when it comes back."""
+    bookmarks: list[Bookmark] = field(default_factory=list)
+    """Bookmarks of sites that keep none of their own (services/bookmarks.py)."""
 
 
 class SettingsStore:
@@ -164,6 +167,8 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
         "window": {"geometry": settings.window_geometry, "state": settings.window_state},
         "video": {"hidden_grace_seconds": settings.hidden_grace},
     }
+    if settings.bookmarks:
+        out["bookmarks"] = bookmarks_to_json(settings.bookmarks)
     if settings.layout is not None:
         out["layout"] = {
             "grid": settings.layout.grid,
@@ -238,6 +243,7 @@ def settings_from_json(data: object) -> Settings:
     if isinstance(grace, bool) or not isinstance(grace, int | float) or not 0 <= grace <= 3600:
         raise ValueError(f"hidden tiles' grace period {grace!r} is not 0-3600 seconds")
     settings.hidden_grace = float(grace)
+    settings.bookmarks = bookmarks_from_json(top.get("bookmarks", []))
     if "layout" in top:
         settings.layout = _layout_from_json(_object(top["layout"], "layout"))
     return settings
