@@ -109,6 +109,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     serve.add_argument(
         "--port-base", type=int, default=None, help="first port to use (default: any free)"
     )
+    from viewer import export_command  # noqa: PLC0415 (it builds on this module)
+
+    export_command.add_parser(commands)
     return parser.parse_args(argv)
 
 
@@ -124,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.info("Vigil %s starting; log file %s", __version__, log_file)
     if args.command == "serve-demo":
         return serve.run(paths.demo_footage, port_base=args.port_base, json_output=args.json)
+    if args.command == "export":
+        from viewer import export_command  # noqa: PLC0415 (it builds on this module)
+
+        return export_command.run(args, paths)
     if args.self_check:
         from viewer import self_check  # noqa: PLC0415 (it builds on this module)
 
