@@ -123,6 +123,19 @@ class Backend(abc.ABC):
     async def ptz_stop(self, camera_id: str) -> None:
         raise NotSupportedError(f"{self.site.name} cannot move this camera continuously")
 
+    async def ptz_move_by(self, camera_id: str, pan: float, tilt: float, zoom: float) -> None:
+        """A relative move: pan and tilt in the units of :class:`PtzPosition` (a pan of
+        1 is half a turn), zoom in its 0-1 range; for a VMS without continuous moves,
+        sent again while a control is held."""
+        raise NotSupportedError(f"{self.site.name} cannot move this camera by an amount")
+
+    async def ptz_save_preset(self, camera_id: str, name: str) -> Preset:
+        """Where the camera points now, kept by the VMS under ``name``."""
+        raise NotSupportedError(f"{self.site.name} cannot save PTZ presets")
+
+    async def ptz_delete_preset(self, camera_id: str, preset_id: str) -> None:
+        raise NotSupportedError(f"{self.site.name} cannot delete PTZ presets")
+
     async def create_bookmark(
         self, camera_id: str, span: TimeSpan, header: str, description: str = ""
     ) -> Bookmark:

@@ -49,10 +49,14 @@ class Coalescer(Generic[C]):
     def holding(self) -> bool:
         return self._held is not None
 
-    def hold(self, command: C, now: float, repeat: float | None = None) -> None:
+    def hold(
+        self, command: C, now: float, repeat: float | None = None, *, soon: bool = True
+    ) -> None:
         """``command`` from now on, sent again every ``repeat`` s while it stays held.
-        The held command again only changes its repeat: it is on its way or was sent."""
-        if command != self._held:
+        The held command again only changes its repeat: it is on its way or was sent.
+        Not ``soon``: a repeated command that changed only by a little (a step's size)
+        takes the place of the held one at its next repeat, not earlier."""
+        if self._pending is not None or (command != self._held and (soon or self._held is None)):
             self._pending = command
         self._held, self._repeat = command, repeat
 

@@ -3,6 +3,7 @@ a stop goes at once and never before the move it ends."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from hypothesis import given
@@ -143,7 +144,7 @@ def test_any_sequence_keeps_the_pace_the_order_and_ends_with_what_the_hand_left(
     now, busy_until = 0.0, None
     last_action = None
 
-    def advance(until: float) -> None:
+    def advance(until: float, latency: float) -> None:
         nonlocal now, busy_until
         while now < until:
             if busy_until is not None and now >= busy_until:
@@ -157,16 +158,15 @@ def test_any_sequence_keeps_the_pace_the_order_and_ends_with_what_the_hand_left(
             now = round(now + 0.005, 6)
 
     for wait, action, value, latency in events:
-        advance(now + wait)
+        advance(now + wait, latency)
         if action == "hold":
             coalescer.hold(("move", value), now)
         else:
             coalescer.release(STOP)
         last_action = action, value
-    latency = 0.0
-    advance(now + 2.0)
+    advance(now + 2.0, 0.0)
     moves = [(at, c) for at, c in sent if c != STOP]
-    for (a, _), (b, _) in zip(moves, moves[1:], strict=False):
+    for (a, _), (b, _) in itertools.pairwise(moves):
         assert b - a >= 0.1 - 1e-9
     if last_action is not None and last_action[0] == "hold":
         assert sent[-1][1] == ("move", last_action[1])
@@ -210,3 +210,16 @@ def test_the_direction_chosen_is_within_a_sector_of_the_stick(pan, tilt):
     assert direction is not None
     off = (math.degrees(math.atan2(tilt, pan)) - angles[direction]) % 360
     assert min(off, 360 - off) <= 22.5 + 1e-9
+
+
+def test_a_repeated_move_that_changed_only_a_little_takes_effect_at_its_next_repeat():
+    coalescer: Coalescer[object] = Coalescer()
+    coalescer.hold(("right", 1.0), 0.0, repeat=0.5)
+    assert coalescer.take(0.0) == ("right", 1.0)
+    coalescer.finished()
+    coalescer.hold(("right", 0.95), 0.2, repeat=0.5, soon=False)
+    assert coalescer.take(0.3) is None
+    assert coalescer.take(0.5) == ("right", 0.95)
+    coalescer.finished()
+    coalescer.hold(("left", 1.0), 0.6, repeat=0.5)
+    assert coalescer.take(0.6) == ("left", 1.0)

@@ -467,6 +467,17 @@ class GatewayBackend(Backend):
         }
         await self._move(camera_id, "move", body)
 
+    async def ptz_move_by(self, camera_id: str, pan: float, tilt: float, zoom: float) -> None:
+        """Relative degrees on the scale of ``ptz_move_to`` (a pan of 1 is 180°, a tilt
+        of 1 is 90°, a zoom of 1 the whole range)."""
+        body = {
+            "pan": pan * 180.0,
+            "tilt": tilt * 90.0,
+            "zoom": zoom * (MAX_ZOOM - 1.0),
+            "speed": 0.5,
+        }
+        await self._move(camera_id, "relative", body)
+
     async def ptz_position(self, camera_id: str) -> PtzPosition:
         """Where the last move left the camera (the gateway reports a position only in
         its answer to a move)."""

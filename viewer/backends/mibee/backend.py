@@ -358,6 +358,9 @@ class MibeeBackend(Backend):
     async def ptz_move_to(self, camera_id: str, position: PtzPosition, speed: float = 1.0) -> None:
         await self._move(camera_id, "absolute", position.pan, position.tilt, position.zoom)
 
+    async def ptz_move_by(self, camera_id: str, pan: float, tilt: float, zoom: float) -> None:
+        await self._move(camera_id, "relative", pan, tilt, zoom)
+
     async def _move(self, camera_id: str, mode: str, pan: float, tilt: float, zoom: float) -> None:
         body = {"mode": mode, "pan": pan, "tilt": tilt, "zoom": zoom}
         parse.reply(await self._post(self._ptz(camera_id, "move"), body))
@@ -376,6 +379,9 @@ class MibeeBackend(Backend):
 
     async def ptz_create_preset(self, camera_id: str, name: str) -> str:
         return parse.preset_token(await self._post(self._ptz(camera_id, "presets"), {"name": name}))
+
+    async def ptz_save_preset(self, camera_id: str, name: str) -> Preset:
+        return Preset(await self.ptz_create_preset(camera_id, name), name)
 
     async def ptz_delete_preset(self, camera_id: str, preset_id: str) -> None:
         path = self._ptz(camera_id, f"presets/{_id(preset_id)}")
