@@ -85,9 +85,10 @@ def main() -> None:
 
 def first_frames(binary: Path, env: dict[str, str]) -> tuple[float, float]:
     """Seconds from spawning the process to the first frame painted, and to the last of
-    the three sites' first frames."""
+    the sites' first frames."""
     start = time.perf_counter()
     times = []
+    passed = 0
     with subprocess.Popen(
         [str(binary), "--demo", "--self-check", "--seconds", "60"],
         env=env,
@@ -99,7 +100,8 @@ def first_frames(binary: Path, env: dict[str, str]) -> tuple[float, float]:
         for line in process.stdout:
             if "first frame after" in line:
                 times.append(time.perf_counter() - start)
-        if process.wait() != 0 or len(times) != 3:
+            passed += ": ok, " in line
+        if process.wait() != 0 or len(times) != passed:
             raise SystemExit(f"the self-check failed ({len(times)} sites showed a frame)")
     return times[0], times[-1]
 

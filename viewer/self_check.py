@@ -2,16 +2,18 @@
 
 An operator's IT, or CI against a freshly built package, runs it once after installing.
 It starts the demo servers on loopback and opens the real window (offscreen works too)
-with one tile for each way Vigil receives video: plain RTSP, RTSPS with a certificate
-pinned by its fingerprint, and the simulated XProtect site over WebRTC. It waits until
-each tile has painted decoded pictures of the right camera, prints one line per site and
-exits 0 when all did, 1 otherwise.
+with one tile for each simulator and each way Vigil receives video: plain RTSP, RTSPS with
+a certificate pinned by its fingerprint, the simulated XProtect site over WebRTC, the
+MiBee NVR over HLS and the REST gateway's RTSP. The sites are added as `vigil --demo`
+adds them (app.add_demo_sites: the services an operator's site goes through, login and
+camera tree included). It waits until each tile has painted decoded pictures of the
+right camera, prints one line per site and exits 0 when all did, 1 otherwise.
 
-The tiles play sub-streams of the first two demo cameras only. On a first run the demo
-has to encode its footage before it can stream it, and those streams are what it encodes
-first (seconds each): a check does not wait minutes for main streams. The settings live in
-a temporary folder for the check's duration, so the operator's saved layout and window
-are left as they were.
+The tiles play sub-streams only, of cameras whose sub-streams the demo encodes among the
+first on a first run (seconds each): a check does not wait minutes for main streams. So
+the MiBee tile is cam07, which that NVR offers over HLS only (its other cameras' RTSP is
+their main stream, encoded last). The settings live in a temporary folder for the
+check's duration, so the operator's saved layout and window are left as they were.
 """
 
 from __future__ import annotations
@@ -28,10 +30,18 @@ from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
-from viewer.app import DEMO_SITE_ID, DEMO_XPROTECT_ID, add_demo_sites
+from viewer.app import (
+    DEMO_GATEWAY_ID,
+    DEMO_MIBEE_ID,
+    DEMO_SITE_ID,
+    DEMO_XPROTECT_ID,
+    add_demo_sites,
+)
 from viewer.backends.rtsp import RtspBackend, RtspCamera
 from viewer.core.models import CameraRef, Site
-from viewer.demo.footage import camera_by_id
+from viewer.demo.footage import FootageLibrary, camera_by_id
+from viewer.demo.gateway.server import camera_guid
+from viewer.demo.mibee.server import HLS_ONLY
 from viewer.demo.milestone.directory import CAMERAS as XPROTECT_CAMERAS
 from viewer.demo.site import DemoSiteThread
 from viewer.services.console import Console
@@ -58,6 +68,8 @@ class Check:
     site: str
     ref: CameraRef
     demo_camera: str
+    quality: str = "sub"
+    """The demo stream the tile plays, encoded ahead of the rest of the demo's footage."""
     frames: int = 0
     last: Any = field(default=None, repr=False)
     first_frame: float | None = None
@@ -103,9 +115,12 @@ async def run(_app: QApplication, demo_footage: Path, log_file: Path, seconds: f
                 CameraRef(DEMO_XPROTECT_ID, XPROTECT_CAMERAS["cam01"].id),
                 "cam01",
             ),
+            # The NVR lists one stream per camera, so its tile plays the main stream.
+            Check("MiBee HLS", CameraRef(DEMO_MIBEE_ID, HLS_ONLY[0]), HLS_ONLY[0], "main"),
+            Check("Gateway RTSP", CameraRef(DEMO_GATEWAY_ID, camera_guid("cam02")), "cam02"),
         ]
         # Three by three in a small window: every tile is smaller than a sub-stream even
-        # on a scaled screen, so only sub-streams are asked for.
+        # on a scaled screen, so sub-streams are asked for wherever a site has them.
         window.restore_session(Layout(grid=3, tiles=[check.ref for check in checks]))
         window.resize(960, 600)
         tiles = window.grid.tiles[: len(checks)]
@@ -115,6 +130,8 @@ async def run(_app: QApplication, demo_footage: Path, log_file: Path, seconds: f
             )
         window.show()
         demo_site = DemoSiteThread(demo_footage)
+        footage = _encode_first(demo_site.site.library, checks)
+        await asyncio.sleep(0)  # its threads are asking before the demo's start
         try:
             await asyncio.to_thread(demo_site.start)
             await _add_sites(console, demo_site.site.describe())
@@ -125,7 +142,21 @@ async def run(_app: QApplication, demo_footage: Path, log_file: Path, seconds: f
             window.close()
             await console.stop()
             await asyncio.to_thread(demo_site.stop)
+            await footage
     return 0 if passed else 1
+
+
+def _encode_first(library: FootageLibrary, checks: list[Check]) -> asyncio.Future[Any]:
+    """On a first run, the streams the tiles play are encoded before the demo's other
+    footage: asked for first, they wait on the library's encoders ahead of the demo's
+    own preparation, which would otherwise keep the cores (its workers take the next
+    stream as soon as they finish one) and reach a main stream only after every
+    sub-stream. What cannot be encoded shows as a tile without a picture."""
+    streams = dict.fromkeys((check.demo_camera, check.quality) for check in checks)
+    return asyncio.gather(
+        *(asyncio.to_thread(library.load, camera, quality) for camera, quality in streams),
+        return_exceptions=True,
+    )
 
 
 async def _add_sites(console: Console, description: Sequence[dict[str, Any]]) -> None:

@@ -93,7 +93,13 @@ def test_the_installed_binary_plays_every_kind_of_demo_site_headless(installed, 
     )
     assert result.returncode == 0, result.stdout + result.stderr
     verdicts = re.findall(r"^self-check (.+?): ok, (\d+) frames of", result.stdout, re.MULTILINE)
-    assert {site for site, _ in verdicts} == {"RTSP", "RTSPS", "XProtect WebRTC"}
+    assert {site for site, _ in verdicts} == {
+        "RTSP",
+        "RTSPS",
+        "XProtect WebRTC",
+        "MiBee HLS",
+        "Gateway RTSP",
+    }
     assert all(int(frames) >= 25 for _, frames in verdicts)
     logs = tmp_path / "home"
     assert list(logs.rglob("vigil.log")), "the log file goes to the operator's home"
