@@ -131,20 +131,23 @@ class ExportJob:
         self._stop = threading.Event()
         self._camera_index = 0
         self._task: asyncio.Task[Any] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def cancel(self) -> None:
         """Stop now: a request in flight is abandoned, a worker thread stops at its next
         packet; ``run`` then raises ExportCancelled, having removed what it wrote."""
         self._stop.set()
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
+        task, loop = self._task, self._loop
+        if task is not None and loop is not None and not loop.is_closed():
+            # A listener may call this from a worker thread.
+            loop.call_soon_threadsafe(task.cancel)
 
     @property
     def cancelled(self) -> bool:
         return self._stop.is_set()
 
     async def run(self) -> ExportResult:
-        self._task = asyncio.current_task()
+        self._task, self._loop = asyncio.current_task(), asyncio.get_running_loop()
         try:
             return await self._run()
         except asyncio.CancelledError:
@@ -153,7 +156,7 @@ class ExportJob:
             self._task.uncancel()
             raise ExportCancelled("the export was cancelled") from None
         finally:
-            self._task = None
+            self._task = self._loop = None
 
     async def _run(self) -> ExportResult:
         self.folder.mkdir(parents=True, exist_ok=True)
