@@ -28,9 +28,10 @@ import asyncio
 import bisect
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from viewer.backends.base import Backend
 from viewer.core.errors import NotSupportedError, VigilError
@@ -206,13 +207,15 @@ class EventFeed:
             if backend is not None and backend.capabilities.events:
                 self._spawn(self._follow(backend, site_id))
 
-    def _spawn(self, work: Awaitable[None]) -> None:
-        async def run() -> None:
-            await work
-
-        task = asyncio.get_event_loop().create_task(run())
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_event_loop().create_task(work)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("event feed task failed", exc_info=task.exception())
 
     async def _follow(self, backend: Backend, site_id: str) -> None:
         wanted = {ref.camera_id for ref in self.cameras if ref.site_id == site_id}
@@ -253,6 +256,15 @@ class EventFeed:
         if picture is not None:
             self._pictures[item.key] = picture
             self._tell()
+
+    def request_thumbnail(self, item: FeedItem) -> None:
+        """Fetch the entry's picture in the background; listeners hear when it came.
+        Closing the feed stops the fetch (a grab's player included)."""
+        if not self._closed:
+            self._spawn(self._fetch_quietly(item))
+
+    async def _fetch_quietly(self, item: FeedItem) -> None:
+        await self.fetch_thumbnail(item)
 
     async def fetch_thumbnail(self, item: FeedItem) -> Thumbnail | None:
         """The entry's picture, fetched once (a live entry's snapshot may still be on

@@ -47,10 +47,14 @@ class Thumbnails:
         size: tuple[int, int] = SIZE,
         *,
         grab_timeout: float = GRAB_TIMEOUT,
+        from_recordings: bool = True,
         player_factory: PlayerFactory = StreamPlayer,
     ) -> None:
         self.size = size
         self.grab_timeout = grab_timeout
+        self.from_recordings = from_recordings
+        """Off, stored events get no picture: each grab costs a playback session, too
+        much for a site behind a thin link."""
         self._factory = player_factory
         self._grabs = asyncio.Semaphore(GRABS_AT_ONCE)
 
@@ -68,7 +72,7 @@ class Thumbnails:
         self, backend: Backend, camera: CameraRef, at: datetime
     ) -> VideoImage | None:
         """The camera's recorded picture at ``at``; None without a recording there."""
-        if not backend.capabilities.playback:
+        if not (self.from_recordings and backend.capabilities.playback):
             return None
         async with self._grabs:
             try:

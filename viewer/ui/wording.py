@@ -150,3 +150,14 @@ def statistics_text(stats: StatsSnapshot, quality: Quality | None) -> str:
     if stats.corrupt_packets:
         lines.append(f"Damaged packets {stats.corrupt_packets}")
     return "\n".join(lines)
+
+
+NO_RECORDING = "No recording at this time"
+"""A tile following the playback clock to an instant its camera recorded nothing at."""
+
+
+def event_type_text(kind: str) -> str:
+    """An event's type as the operator reads it: a site's ``motion.detected`` or
+    ``camera_offline`` as "Motion detected", "Camera offline"; XProtect's words kept."""
+    words = " ".join(kind.replace(".", " ").replace("_", " ").split())
+    return words[:1].upper() + words[1:] if words else "Event"
