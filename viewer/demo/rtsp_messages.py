@@ -37,6 +37,7 @@ REASONS = {
     453: "Not Enough Bandwidth",
     454: "Session Not Found",
     455: "Method Not Valid in This State",
+    457: "Invalid Range",
     459: "Aggregate Operation Not Allowed",
     461: "Unsupported Transport",
     500: "Internal Server Error",

@@ -8,6 +8,10 @@ RTP timestamps (90 kHz) follow those times, and they and the sequence numbers co
 across the end of the footage loop, as a camera's would. Media goes over the RTSP connection itself
 (RTP/AVP/TCP interleaved); a client asking for UDP is told 461 and falls back to TCP,
 which FFmpeg, VLC and GStreamer all do.
+
+Streams that cannot be stored (a recorder's playback of any instant) are made while a
+session plays by sources registered in ``on_demand`` (on_demand.py); the cameras'
+file-backed live streams do not use that path.
 """
 
 from __future__ import annotations
@@ -32,6 +36,14 @@ from viewer.demo.footage import (
     Footage,
     FootageLibrary,
 )
+from viewer.demo.on_demand import (
+    OnDemandSession,
+    OnDemandSource,
+    SourceFactory,
+    SourceRefused,
+    first_segment,
+)
+from viewer.demo.on_demand import sdp as on_demand_sdp
 from viewer.demo.rtp_h264 import CLOCK_RATE, interleave, packetize, sender_report
 from viewer.demo.rtsp_auth import Authenticator, RtspAuth
 from viewer.demo.rtsp_messages import (
@@ -91,6 +103,14 @@ class _Session:
         self.octets = 0
         self.sender: asyncio.Task[None] | None = None
 
+    @property
+    def names(self) -> tuple[str, str]:
+        return self.camera.id, self.quality
+
+    def end(self) -> None:
+        if self.sender is not None:
+            self.sender.cancel()
+
     def rtp_time(self, at: float) -> int:
         """RTP time of the wall-clock moment ``at``, continuous across pauses and loops."""
         if self.origin is None:
@@ -134,6 +154,8 @@ class RtspServer:
         self.on_frame_sent: FrameHook | None = None
         self.aliases: dict[str, str] = {}
         """Other names of the cameras (a gateway's camera ids), served at ``/live/{name}``."""
+        self.on_demand: dict[str, SourceFactory] = {}
+        """Streams made while they play, by the first element of their path."""
         self._epoch = time.monotonic()
         self._server: asyncio.Server | None = None
         self._tls_server: asyncio.Server | None = None
@@ -186,7 +208,7 @@ class RtspServer:
     def sessions(self) -> list[SessionInfo]:
         """Sessions that are playing now."""
         return [
-            SessionInfo(s.camera.id, s.quality, c.peer)
+            SessionInfo(*s.names, c.peer)
             for c in self._connections
             for s in c.sessions.values()
             if s.sender is not None and not s.sender.done()
@@ -227,13 +249,12 @@ class _Connection:
         self.writer = writer
         peer = writer.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if peer else "?"
-        self.sessions: dict[str, _Session] = {}
+        self.sessions: dict[str, _Session | OnDemandSession] = {}
         self.authenticator = Authenticator(server.auth) if server.auth else None
 
     def close(self) -> None:
         for session in self.sessions.values():
-            if session.sender is not None:
-                session.sender.cancel()
+            session.end()
         self.writer.close()
 
     async def serve(self) -> None:
@@ -381,7 +402,15 @@ class _Connection:
             return None
         return self.server.cameras[match["camera"]], match["quality"]
 
-    def _session(self, request: Request) -> _Session | None:
+    def _on_demand(self, request: Request) -> OnDemandSource | None:
+        """A new source for the request's stream if one of ``on_demand`` serves it;
+        raises SourceRefused for parameters the source refuses."""
+        route = first_segment(urlsplit(request.uri).path)
+        if route is None or route[0] not in self.server.on_demand:
+            return None
+        return self.server.on_demand[route[0]](route[1], urlsplit(request.uri).query)
+
+    def _session(self, request: Request) -> _Session | OnDemandSession | None:
         session_id = request.headers.get("session", "").split(";")[0].strip()
         return self.sessions.get(session_id)
 
@@ -398,6 +427,19 @@ class _Connection:
         self._reply(request, 200, {"Public": PUBLIC})
 
     async def _describe(self, request: Request) -> None:
+        try:
+            source = self._on_demand(request)
+        except SourceRefused as refused:
+            self._refuse(request, refused.status, refused.problem)
+            return
+        if source is not None:
+            try:
+                parameters = await source.describe()
+            finally:
+                source.close()
+            sdp = on_demand_sdp(parameters, self.server.host, request.uri)
+            self._reply(request, 200, {"Content-Type": "application/sdp"}, sdp.encode())
+            return
         stream = self._stream(request)
         if stream is None:
             self._refuse(request, 404, "no such camera stream")
@@ -420,10 +462,30 @@ class _Connection:
         )
 
     async def _setup(self, request: Request) -> None:
-        stream = self._stream(request)
-        if stream is None:
+        try:
+            source = self._on_demand(request)
+        except SourceRefused as refused:
+            self._refuse(request, refused.status, refused.problem)
+            return
+        stream = self._stream(request) if source is None else None
+        if source is None and stream is None:
             self._refuse(request, 404, "no such camera stream")
             return
+        try:
+            await self._set_up(request, source, stream)
+        finally:
+            if source is not None and not any(
+                isinstance(s, OnDemandSession) and s.source is source
+                for s in self.sessions.values()
+            ):
+                source.close()
+
+    async def _set_up(
+        self,
+        request: Request,
+        source: OnDemandSource | None,
+        stream: tuple[DemoCamera, str] | None,
+    ) -> None:
         choices = parse_transport(request.headers.get("transport", ""))
         tcp = next((c for c in choices if c["protocol"] == "RTP/AVP/TCP"), None)
         if tcp is None:
@@ -442,18 +504,25 @@ class _Connection:
         if existing is not None and existing.sender is not None and not existing.sender.done():
             self._refuse(request, 455, "the session is playing")
             return
-        camera, quality = stream
-        footage = await asyncio.to_thread(self.server.library.load, camera.id, quality)
+        footage = None
+        if stream is not None:
+            footage = await asyncio.to_thread(self.server.library.load, *_ids(stream))
         # Counted after the wait, with no other wait before the session is added, so
         # that SETUPs arriving together cannot all pass.
         if existing is None and (crowd := self._crowd()) is not None:
             self._refuse(request, 453, crowd)
             return
         if existing is not None:
-            if existing.sender is not None:
-                existing.sender.cancel()
+            existing.end()
             del self.sessions[existing.id]
-        session = _Session(camera, quality, footage, channels)
+        session: _Session | OnDemandSession
+        if source is not None:
+            name = urlsplit(request.uri).path
+            session = OnDemandSession(name, source, channels)
+        else:
+            assert stream is not None
+            assert footage is not None
+            session = _Session(stream[0], stream[1], footage, channels)
         self.sessions[session.id] = session
         transport = (
             f"RTP/AVP/TCP;unicast;interleaved={channels[0]}-{channels[1]};ssrc={session.ssrc:08X}"
@@ -471,6 +540,9 @@ class _Connection:
         session = self._session(request)
         if session is None:
             self._refuse(request, 454, "unknown session")
+            return
+        if isinstance(session, OnDemandSession):
+            self._play_on_demand(request, session)
             return
         now = time.monotonic()
         live, late = self.server.live_unit(session.footage, now)
@@ -495,6 +567,21 @@ class _Connection:
         if session.sender is None or session.sender.done():
             session.sender = asyncio.ensure_future(self._send(session, start, clock))
 
+    def _play_on_demand(self, request: Request, session: OnDemandSession) -> None:
+        """Start (or move) the stream where the Range says, or go on where it paused."""
+        try:
+            start = session.source.seek(request.headers.get("range"))
+        except SourceRefused as refused:
+            self._refuse(request, refused.status, refused.problem)
+            return
+        rtp_info = (
+            f"url={request.uri};seq={session.sequence};rtptime={session.rtp_time(start.ticks)}"
+        )
+        self._reply(
+            request, 200, {"Session": session.id, "Range": start.range, "RTP-Info": rtp_info}
+        )
+        session.play(self.writer, self.peer)
+
     async def _pause(self, request: Request) -> None:
         session = self._session(request)
         if session is None:
@@ -509,8 +596,7 @@ class _Connection:
         if session is None:
             self._refuse(request, 454, "unknown session")
             return
-        if session.sender is not None:
-            session.sender.cancel()
+        session.end()
         del self.sessions[session.id]
         self._reply(request, 200)
 
@@ -565,6 +651,10 @@ class _Connection:
         except (ConnectionError, RuntimeError):
             # The client went away mid-write; the connection's reader notices and cleans up.
             return
+
+
+def _ids(stream: tuple[DemoCamera, str]) -> tuple[str, str]:
+    return stream[0].id, stream[1]
 
 
 def _method(request: Request) -> str:

@@ -17,6 +17,7 @@ from viewer.demo.hls.service import HlsService
 from viewer.demo.mibee.server import MibeeSimulator
 from viewer.demo.milestone.gateway import MilestoneSimulator
 from viewer.demo.rtsp_auth import RtspAuth
+from viewer.demo.rtsp_playback import playback_sources
 from viewer.demo.rtsp_server import RtspServer
 
 DEMO_AUTH = RtspAuth("demo", "demo", "digest")
@@ -59,6 +60,10 @@ class DemoSite:
             rtsp_host=host,
         )
         self.rtsp.aliases.update(self.gateway.aliases)
+        # The gateway's playback URLs (/playback/{id}?start&speed): made as they play.
+        self.rtsp.on_demand["playback"] = playback_sources(
+            {guid: camera.name for guid, camera in self.gateway.cameras.items()}
+        )
         self.mibee = MibeeSimulator(
             user=DEMO_AUTH.user,
             password=DEMO_AUTH.password,
