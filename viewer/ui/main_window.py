@@ -39,6 +39,7 @@ from viewer.services.settings import GRID_SIZES, Layout, SiteConfig
 from viewer.ui.add_camera_dialog import AddCameraDialog
 from viewer.ui.add_site_dialog import AddSiteDialog
 from viewer.ui.camera_tree import CAMERA_ROLE, SITE_ROLE, CameraTree
+from viewer.ui.export_dialog import open_export_dialog
 from viewer.ui.site_menu import site_menu
 from viewer.ui.tasks import spawn
 from viewer.ui.video_grid import VideoGrid
@@ -135,6 +136,13 @@ class MainWindow(QMainWindow):
         self._sync_grid_actions()
 
     def _build_help_menu(self) -> None:
+        recordings = self.menuBar().addMenu("&Recordings")
+        self.export_action = recordings.addAction(
+            "Export evidence…",
+            lambda: open_export_dialog(
+                self, self.console.directory, [t.camera for t in self.grid.tiles if t.camera]
+            ),
+        )
         menu = self.menuBar().addMenu("&Help")
         self.about_action = menu.addAction("About Vigil", self.show_about)
         self.copy_diagnostics_action = menu.addAction("Copy diagnostics", self.copy_diagnostics)
