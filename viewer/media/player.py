@@ -51,16 +51,19 @@ from viewer.core.errors import (
     UnreachableError,
     VigilError,
 )
+from viewer.core.playback import PlaybackClock
 from viewer.core.streams import StreamDescription, fit_inside
 from viewer.media.backoff import Backoff
 from viewer.media.clock import SYSTEM_CLOCK, Clock
 from viewer.media.convert import CpuConverter, FrameConverter
 from viewer.media.errors import opening_error, reading_error
+from viewer.media.following import Following, ResolveAt, Verdict
 from viewer.media.frames import VideoImage
 from viewer.media.http_io import HttpOpener
 from viewer.media.mailbox import Mailbox
+from viewer.media.recorded import OffsetInstants, PlaylistTap, parse_playlist
 from viewer.media.rhythm import Rhythm
-from viewer.media.sources import open_plan
+from viewer.media.sources import OpenPlan, open_plan
 from viewer.media.state import PlayerState, StateInfo
 from viewer.media.stats import StatsSnapshot, StreamStats
 from viewer.media.webrtc import WebRtcSource
@@ -140,6 +143,12 @@ class _LinkOptions:
     """A frame's wall-clock instant; the decode time when None (live video)."""
     corrupt: Callable[[], None] | None = None
     """Called after a packet failed to decode: a WebRTC source asks for a key frame."""
+    packet_instant: Callable[[Packet], float | None] | None = None
+    """A packet's recorded instant, for pacing a hidden client-paced recording."""
+    seek: Callable[[float], bool] | None = None
+    """Moves a client-paced recording to a recorded instant (UTC seconds), in place;
+    False when there is nothing recorded from there on."""
+    server_paced: bool = True
 
 
 class _Link:
@@ -223,6 +232,10 @@ class StreamPlayer:
         # decode thread recomputes the output size then and not for every frame.
         self._box_version = 0
         self.stats = StreamStats()
+        # Set by follow(): recorded pictures are shown when the playback clock says.
+        self._following: Following | None = None
+        # The recorded instant (UTC seconds) the current description was asked for.
+        self._asked: float | None = None
 
     # -- control, from any thread -------------------------------------------------
 
@@ -263,9 +276,30 @@ class StreamPlayer:
         self._thread.start()
         _watchdog.watch(self)
 
+    def follow(self, clock: PlaybackClock, resolve_at: ResolveAt) -> None:
+        """Play the recording at ``clock``'s instant and speed from now on.
+
+        ``resolve_at(instant, speed)`` replaces ``resolve`` for every later connection:
+        after a drop the stream is asked for at the clock's position, not at live. Call
+        it before ``start()``; later, the current connection is replaced by one at the
+        clock. A player follows one clock for its life.
+        """
+        if self._following is not None:
+            raise RuntimeError("a StreamPlayer follows one clock")
+        self._following = Following(clock, resolve_at)
+        if self._thread is not None:
+            self._following.wake()
+            self._following.force_restart()
+
+    @property
+    def following(self) -> PlaybackClock | None:
+        return None if self._following is None else self._following.clock
+
     def stop(self) -> None:
         """Ask the worker to finish; it leaves within one packet or one read timeout."""
         self._stop.set()
+        if self._following is not None:
+            self._following.wake()
         attempt = self._attempt
         if attempt is not None:
             # A source that keeps FFmpeg busy would never let a read return otherwise.
@@ -347,14 +381,21 @@ class StreamPlayer:
         """Play, reconnecting as needed; returns the state to end in."""
         self._set_state(StateInfo(PlayerState.CONNECTING))
         connecting_since = self._clock.monotonic()
-        description: StreamDescription | None = self.description
+        # A follower's first description is asked for at the clock's position.
+        following = self._following
+        description = self.description if following is None else None
         while not self._stop.is_set():
             self._delivered = False
+            following = self._following
             try:
                 if description is None:
                     description = self._fresh_description()
                 self._play_once(description)
-                if not description.live:
+                if following is not None and following.take_restart():
+                    # The clock moved: ask again at its position, no back-off.
+                    description = None
+                    continue
+                if not description.live and following is None:
                     break
                 error: VigilError = StreamLostError(f"{description.display_url} closed the stream")
             except _FINAL_ERRORS as exc:
@@ -398,10 +439,18 @@ class StreamPlayer:
         return delay
 
     def _fresh_description(self) -> StreamDescription:
-        if self._resolve is None:
+        following = self._following
+        if self._resolve is None and following is None:
             return self.description
         try:
-            description = self._resolve()
+            if following is not None:
+                # A paused clock whose picture is shown needs no stream till it moves.
+                if following.settle(self._stop):
+                    raise StreamLostError(f"{self.description.display_url} was stopped")
+                description, self._asked = following.describe()
+            else:
+                assert self._resolve is not None
+                description = self._resolve()
         except VigilError:
             raise
         except Exception as exc:
@@ -426,13 +475,15 @@ class StreamPlayer:
         )
         if opener is not None:
             self._attempt = _Attempt(opener, where, silence, time.monotonic())
+        # A recording that follows a clock is placed in recorded time by its playlist.
+        tap = PlaylistTap(opener) if opener is not None and self._following else None
         try:
             try:
                 container = av.open(
                     description.url,
                     options=dict(plan.options),
                     timeout=(self._open_timeout, silence),
-                    io_open=opener,
+                    io_open=tap or opener,
                 )
             except Exception as exc:
                 raise opening_error(exc, where, description.pinned) from None
@@ -441,6 +492,10 @@ class StreamPlayer:
                     if not container.streams.video:
                         raise NotSupportedError(f"{where} carries no video")
                     stream = container.streams.video[0]
+                    if self._following is not None:
+                        text = tap.text if tap is not None else None
+                        self._pump_recorded(container, stream, text, where, silence, plan)
+                        return
                     packets = container.demux(stream)
                     paced = not plan.paced_by_source
                     self._pump(packets, stream.codec_context, where, silence, paced=paced)
@@ -470,15 +525,13 @@ class StreamPlayer:
         link_options: _LinkOptions | None = None,
     ) -> None:
         """Take every packet; decode and hand over while someone watches, keep otherwise."""
-        # One thread per stream gives the most frames per CPU-second when many
-        # streams share few cores, and frame threading would add a frame of latency.
-        codec.thread_count = 1
-        codec.flags |= av.codec.context.Flags.low_delay
+        _single_threaded_low_delay(codec)
         self.stats.codec = codec.name
         link = _Link(codec, self._converter_factory(), link_options or _LinkOptions())
         with self._decode_lock:
             self._link = link
         clock = _PresentationClock() if paced else None
+        following = self._following
         self._rhythm.new_connection()
         self._last_picture_at, self._watched_since = None, time.monotonic()
         for packet in packets:
@@ -487,8 +540,7 @@ class StreamPlayer:
             if packet.size == 0:
                 continue
             self._check_alive(packet, where, silence)
-            # Nobody watches, but a file or playlist still plays in real time.
-            if clock is not None and self._hidden and clock.wait(_packet_time(packet), self._stop):
+            if self._hidden and not self._pace_hidden(clock, link, packet):
                 return
             with self._decode_lock:
                 if link.need_keyframe:
@@ -502,11 +554,105 @@ class StreamPlayer:
             for frame in frames:
                 if clock is not None and clock.wait(frame.time, self._stop):
                     return
+                verdict = Verdict.SHOW if following is None else self._follow_frame(link, frame)
+                if verdict is Verdict.SKIP:
+                    continue
+                if verdict is not Verdict.SHOW:
+                    # Sought elsewhere (the rest is stale), or to be asked for again.
+                    return
                 with self._decode_lock:
                     if self._hidden:
                         break
                     image = self._picture(link, frame)
                 self._hand_over(image)
+
+    def _pump_recorded(  # noqa: PLR0917 (one caller, _play_once's)
+        self,
+        container: av.container.InputContainer,
+        stream: VideoStream,
+        playlist_text: str | None,
+        where: str,
+        silence: float,
+        plan: OpenPlan,
+    ) -> None:
+        """Play a PyAV recording at the clock's instant: seek in place when it jumps, and
+        at the end of the recording hold the last picture until the clock moves back."""
+        following = self._following
+        assert following is not None
+        epoch = self._asked if self._asked is not None else following.position
+        playlist = parse_playlist(playlist_text, epoch) if playlist_text is not None else None
+        if playlist is not None and playlist.dated and playlist.first_instant is not None:
+            epoch = playlist.first_instant
+        instants = OffsetInstants(epoch)
+
+        time_base = float(stream.time_base or 1 / 90_000)
+        sought = False
+
+        def seek(instant: float) -> bool:
+            nonlocal sought
+            target = playlist.seek_target(instant) if playlist else instant - epoch
+            if target is None or instants.first is None:
+                return False
+            container.seek(int((instants.first + target) / time_base), stream=stream)
+            sought = True
+            with self._decode_lock:
+                stream.codec_context.flush_buffers()
+                if self._link is not None:
+                    self._link.take_backlog()
+            return True
+
+        options = _LinkOptions(
+            instant=lambda frame: instants(frame.time),
+            packet_instant=lambda packet: instants(_packet_time(packet)),
+            seek=None if plan.server_paced else seek,
+            server_paced=plan.server_paced,
+        )
+        while not self._stop.is_set():
+            packets = container.demux(stream)
+            codec = stream.codec_context
+            self._pump(packets, codec, where, silence, paced=False, link_options=options)
+            if plan.server_paced or self._stop.is_set():
+                return
+            if sought:
+                # The pump stopped at a seek: demux on from there.
+                sought = False
+                continue
+            # The recording ended (or was sought past its end): hold until the clock moves.
+            while True:
+                if following.wait_for_change(self._stop):
+                    return
+                if seek(following.position):
+                    break
+
+    def _follow_frame(self, link: _Link, frame: av.VideoFrame) -> Verdict:
+        """Hold a decoded picture until the clock reaches its instant; seek if it jumped."""
+        instant = link.options.instant(frame) if link.options.instant else None
+        return self._follow(link, instant)
+
+    def _pace_hidden(self, clock: _PresentationClock | None, link: _Link, packet: Packet) -> bool:
+        """Hold a packet kept while hidden until its time; False to stop pumping."""
+        # Nobody watches, but a file or playlist still plays in real time.
+        if clock is not None:
+            return not clock.wait(_packet_time(packet), self._stop)
+        # Kept packets must not run ahead of the clock, or the catch-up shows the future.
+        if self._following is None or link.options.server_paced:
+            return True
+        get = link.options.packet_instant
+        verdict = self._follow(link, get(packet) if get is not None else None)
+        return verdict is Verdict.SHOW or verdict is Verdict.SKIP
+
+    def _follow(self, link: _Link, instant: float | None) -> Verdict:
+        following = self._following
+        assert following is not None
+        verdict = following.pace(instant, self._stop, server_paced=link.options.server_paced)
+        if following.took_long_hold():
+            # Silence while held was on purpose, not the stream's.
+            self._rhythm.new_connection()
+            self._watched_since = time.monotonic()
+        seek = link.options.seek
+        if verdict is Verdict.SEEK and not (seek and seek(following.position)):
+            return Verdict.SKIP
+        return verdict
 
     def _play_webrtc(self, description: StreamDescription) -> None:
         """Play a WebRTC session: aiortc receives, this thread decodes as for any source."""
@@ -626,8 +772,13 @@ class StreamPlayer:
         """Tell viewers the picture froze before the read timeout forces a reconnect."""
         if self._state.state is not PlayerState.PLAYING:
             return
+        following = self._following
+        if following is not None and following.holding:
+            return
         # A hidden stream shows no pictures by design: its packets tell whether it lives.
         last = self._rhythm.last_packet if self._hidden else self.stats.last_frame_at
+        if following is not None and last is not None:
+            last = max(last, following.hold_ended)
         if last is not None and now - last > self._rhythm.stall_notice():
             self._set_state(StateInfo(PlayerState.STALLED, StreamLostError("no picture")))
 
@@ -643,11 +794,17 @@ class StreamPlayer:
         attempt = self._attempt
         if attempt is None or attempt.opener.given_up is not None:
             return
+        following = self._following
+        if following is not None and following.holding:
+            return
         last = self._rhythm.last_packet
         if last is None or last < attempt.opened:
             quiet, limit = now - attempt.opened, self._open_timeout + attempt.silence
         else:
             quiet, limit = now - last, attempt.silence
+        if following is not None:
+            # Silence while a picture was held for the clock was on purpose.
+            quiet = min(quiet, now - following.hold_ended)
         if quiet > limit:
             reason = StreamLostError(f"{attempt.where} sent no video for {quiet:.0f} s")
             attempt.opener.give_up(reason)
@@ -655,6 +812,15 @@ class StreamPlayer:
     @property
     def finished(self) -> bool:
         return self._thread is not None and not self._thread.is_alive()
+
+
+def _single_threaded_low_delay(codec: VideoCodecContext) -> None:
+    """One thread per stream gives the most frames per CPU-second when many streams
+    share few cores, and frame threading would add a frame of latency. Set before the
+    codec opens (a recording pumped again after a seek has it open already)."""
+    if not codec.is_open:
+        codec.thread_count = 1
+        codec.flags |= av.codec.context.Flags.low_delay
 
 
 def _packet_time(packet: Packet) -> float | None:

@@ -41,6 +41,8 @@ class OpenPlan:
     options: Mapping[str, str]
     paced_by_source: bool
     fetched_by_httpx: bool = False
+    server_paced: bool = False
+    """The server sends at the pace it plays, live or recorded (RTSP playback included)."""
 
 
 def open_plan(description: StreamDescription) -> OpenPlan:
@@ -75,7 +77,10 @@ def open_plan(description: StreamDescription) -> OpenPlan:
     options.update(description.options)
     paced = description.live and scheme in _SELF_PACED_SCHEMES
     return OpenPlan(
-        options=options, paced_by_source=paced, fetched_by_httpx=scheme in {"http", "https"}
+        options=options,
+        paced_by_source=paced,
+        fetched_by_httpx=scheme in {"http", "https"},
+        server_paced=scheme in _SELF_PACED_SCHEMES,
     )
 
 
