@@ -27,6 +27,7 @@ from viewer.core.models import (
     PtzPosition,
     Quality,
     Site,
+    SiteHealth,
     StreamInfo,
     Timeline,
     TimeSpan,
@@ -79,6 +80,11 @@ class Backend(abc.ABC):
 
     async def playback(self, camera_id: str, at: datetime, speed: float) -> StreamDescription:
         raise NotSupportedError(f"{self.site.name} has no recordings to play back")
+
+    async def health(self) -> SiteHealth:
+        """The server's own account of itself (asked every 30 s while the site is open);
+        a server that cannot be asked raises, as any request would."""
+        raise NotSupportedError(f"{self.site.name} reports no health of its own")
 
     async def timeline(self, camera_id: str, span: TimeSpan) -> Timeline:
         raise NotSupportedError(f"{self.site.name} has no timeline")

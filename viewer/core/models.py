@@ -191,3 +191,26 @@ class PtzCapabilities:
     relative: bool = False
     zoom: bool = False
     presets: tuple[Preset, ...] = field(default=())
+
+
+class HealthState(StrEnum):
+    """How a site's server says it is: a degraded one still serves (a disk filling, a
+    recorder restarting), a down one cannot, or could not be asked at all."""
+
+    OK = "ok"
+    DEGRADED = "degraded"
+    DOWN = "down"
+
+
+@dataclass(frozen=True)
+class SiteHealth:
+    """A server's account of itself, kept in its words for the operator.
+
+    ``summary`` is the server's own word for itself ("healthy", "degraded") or, when
+    it could not be asked, why; ``details`` what it says is wrong or worth knowing, most
+    important first ("storage: recording disk 93 % full").
+    """
+
+    state: HealthState
+    summary: str = ""
+    details: tuple[str, ...] = ()

@@ -40,16 +40,19 @@ from viewer.core.models import (
     CameraStatus,
     Quality,
     Site,
+    SiteHealth,
     StreamInfo,
 )
 from viewer.core.streams import StreamDescription
 from viewer.media.backoff import Backoff
+from viewer.services.health import EVERY, HealthWatch
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[], None]
 StatusListener = Callable[[str], None]
-"""Called with a site's id when cameras of that site changed status."""
+"""Called with a site's id when cameras of that site, or its server's health, changed
+status."""
 
 
 # Retrying cannot fix these; the operator has to change the site first.
@@ -74,6 +77,7 @@ class SiteSession:
         backoff: Backoff | None = None,
         sleep: Sleep = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        health_every: float = EVERY,
     ) -> None:
         self.backend = backend
         self.status = SiteStatus.CONNECTING
@@ -94,10 +98,17 @@ class SiteSession:
         """Which subscription is current; a listener of an older one is deaf."""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._flush_due = False
+        self._health = HealthWatch(backend, lambda _: self._statuses_changed(), every=health_every)
 
     @property
     def site(self) -> Site:
         return self.backend.site
+
+    @property
+    def health(self) -> SiteHealth | None:
+        """The server's latest account of itself while the site is online (a change is
+        told as a status change); None before the first, or where it gives none."""
+        return self._health.health if self.status is SiteStatus.ONLINE else None
 
     async def open(
         self,
@@ -135,6 +146,7 @@ class SiteSession:
             return False
         self.status, self.error, self.retry_at = SiteStatus.ONLINE, None, None
         self._backoff.reset()
+        self._health.start()
         return True
 
     async def _retry(self, changed: Callable[[], None]) -> None:
@@ -185,6 +197,7 @@ class SiteSession:
 
     async def close(self) -> None:
         self._watching += 1  # its listener hears nothing more
+        await self._health.stop()
         if self._retrying is not None:
             self._retrying.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -209,7 +222,7 @@ class Directory:
 
     def subscribe_statuses(self, listener: StatusListener) -> None:
         """``listener(site_id)`` (on the event loop) when cameras of a site changed
-        status and nothing else did: restyling them is enough."""
+        status, or its server's health did, and nothing else: restyling is enough."""
         self._status_listeners.append(listener)
 
     def changed(self) -> None:

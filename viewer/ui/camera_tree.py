@@ -21,6 +21,7 @@ from PySide6.QtCore import (
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
+    QPointF,
     QSortFilterProxyModel,
     Qt,
     QTimer,
@@ -33,21 +34,24 @@ from PySide6.QtGui import (
     QPainter,
     QPen,
     QPixmap,
+    QPolygonF,
     QStandardItem,
     QStandardItemModel,
 )
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
-from viewer.core.models import Camera, CameraGroup, CameraRef, CameraStatus
+from viewer.core.models import Camera, CameraGroup, CameraRef, CameraStatus, HealthState
 from viewer.media.state import PlayerState, StateInfo
 from viewer.services.directory import Directory, SiteSession, SiteStatus
 from viewer.ui.dragdrop import camera_mime
-from viewer.ui.wording import camera_status_text, detail_text, site_text
+from viewer.ui.wording import camera_status_text, detail_text, health_text, site_text
 
 CAMERA_ROLE = Qt.ItemDataRole.UserRole + 1
 SITE_ROLE = Qt.ItemDataRole.UserRole + 2
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
 """A camera item's CameraStatus value, as the site last reported it (Qt keeps a str)."""
+HEALTH_ROLE = Qt.ItemDataRole.UserRole + 4
+"""A site item's HealthState value, as its server last described itself; None unknown."""
 # Camera items added per turn of the event loop (about 10 ms of work on a busy machine).
 BATCH = 250
 
@@ -61,6 +65,10 @@ STATE_COLOURS = {
 STATUS_COLOURS = {
     CameraStatus.OFFLINE: QColor(140, 140, 140),
     CameraStatus.ERROR: QColor(239, 68, 68),
+}
+HEALTH_COLOURS = {
+    HealthState.DEGRADED: QColor(234, 179, 8),
+    HealthState.DOWN: QColor(239, 68, 68),
 }
 
 
@@ -116,7 +124,7 @@ class CameraTree(QWidget):
         self._items: dict[CameraRef, list[QStandardItem]] = {}
         self._statuses: dict[CameraRef, CameraStatus] = {}
         """Reported since the last rebuild, for cameras still waiting to be added."""
-        self._icons: dict[CameraStatus, QIcon] = {}
+        self._icons: dict[CameraStatus | HealthState, QIcon] = {}
         self._site_items: list[tuple[SiteSession, QStandardItem]] = []
         self._waiting: list[tuple[QStandardItem, Camera]] = []
         """Cameras still to be added, each with its parent, in tree order."""
@@ -202,6 +210,9 @@ class CameraTree(QWidget):
         session = self._directory.session(site_id)
         if session is None:
             return
+        for known, item in self._site_items:
+            if known is session:
+                self._show_health(item, session)
         for camera in session.tree.all_cameras():
             self._statuses[camera.ref] = camera.status
             for item in self._items.get(camera.ref, []):
@@ -229,6 +240,7 @@ class CameraTree(QWidget):
         elif session.status is SiteStatus.RETRYING:
             item.setForeground(QBrush(STATE_COLOURS[PlayerState.RECONNECTING]))
             item.setToolTip(str(session.error))
+        self._show_health(item, session)
         self._add_group(item, session.tree)
         tree = session.tree
         if not tree.groups and not tree.cameras and session.status is SiteStatus.ONLINE:
@@ -288,6 +300,41 @@ class CameraTree(QWidget):
             painter.end()
             self._icons[status] = QIcon(pixmap)
         return self._icons[status]
+
+    def _show_health(self, item: QStandardItem, session: SiteSession) -> None:
+        """The server's own account on an online site's node: an amber triangle when
+        degraded, a red dot when down (nothing when healthy), the words in its tooltip."""
+        health = session.health
+        if health is None:
+            item.setData(None, HEALTH_ROLE)
+            if session.status is SiteStatus.ONLINE:
+                item.setData(None, Qt.ItemDataRole.DecorationRole)
+                item.setToolTip("")
+            return
+        item.setData(health.state.value, HEALTH_ROLE)
+        item.setData(self._health_icon(health.state), Qt.ItemDataRole.DecorationRole)
+        item.setToolTip(health_text(health))
+
+    def _health_icon(self, state: HealthState) -> QIcon | None:
+        colour = HEALTH_COLOURS.get(state)
+        if colour is None:
+            return None
+        if state not in self._icons:
+            ratio = self.devicePixelRatioF()
+            pixmap = QPixmap(round(12 * ratio), round(12 * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(colour)
+            if state is HealthState.DEGRADED:
+                painter.drawPolygon(QPolygonF([QPointF(6, 1), QPointF(11, 11), QPointF(1, 11)]))
+            else:
+                painter.drawEllipse(2, 2, 8, 8)
+            painter.end()
+            self._icons[state] = QIcon(pixmap)
+        return self._icons[state]
 
     def _filter_changed(self, text: str) -> None:
         self.proxy.set_text(text.strip())

@@ -23,7 +23,7 @@ from viewer.core.errors import (
     UnreachableError,
     VigilError,
 )
-from viewer.core.models import CameraStatus, Quality
+from viewer.core.models import CameraStatus, HealthState, Quality, SiteHealth
 from viewer.media.state import PlayerState, StateInfo
 from viewer.media.stats import StatsSnapshot
 
@@ -126,6 +126,18 @@ def camera_status_text(status: CameraStatus) -> str:
         case CameraStatus.ERROR:
             return "Error – the server reports a problem with the camera"
     return ""
+
+
+def health_text(health: SiteHealth) -> str:
+    """A site's server as it describes itself, for the site's tooltip: the state and
+    what matters most on the first line ("Degraded: storage: recording disk 93 % full"),
+    the rest below, in the server's words."""
+    if health.state is HealthState.OK:
+        return "\n".join(("Server healthy", *health.details))
+    head = "Degraded" if health.state is HealthState.DEGRADED else "Down"
+    said = health.summary if health.summary.lower() not in (head.lower(), "error") else ""
+    first, *rest = health.details or (said,)
+    return "\n".join((f"{head}: {first}" if first else head, *rest))
 
 
 def detail_text(info: StateInfo) -> str:

@@ -55,6 +55,7 @@ from viewer.core.models import (
     PtzPosition,
     Quality,
     Site,
+    SiteHealth,
     Timeline,
     TimeSpan,
 )
@@ -119,6 +120,7 @@ class GatewayBackend(Backend):
         self._positions: dict[str, PtzPosition] = {}
         self._cameras: tuple[str, ...] = ()
         self._has_groups = False
+        self._has_health = False
         self._password_known = False
 
     # -- session -----------------------------------------------------------------------
@@ -190,6 +192,7 @@ class GatewayBackend(Backend):
             features = parse.features(await self._get(f"{API}/system/capabilities"))
         cameras, _ = parse.cameras(await self._get(f"{API}/cameras", limit=1, offset=0), "")
         groups = await self._exists(f"{API}/cameras/groups")
+        self._has_health = await self._exists(f"{API}/system/health")
         if not cameras:
             return Capabilities(live=True, sub_streams=True)
         camera = cameras[0].ref.camera_id
@@ -254,6 +257,17 @@ class GatewayBackend(Backend):
         body: Any = None,
     ) -> bytes:
         """A 2xx answer's body; a 401 logs in again once, a GET's 429 waits and retries once."""
+        return (await self._exchange(method, path, params, body)).content
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str | int] | None = None,
+        body: Any = None,
+        also: frozenset[int] = frozenset(),
+    ) -> httpx.Response:
+        """As ``_request``, the whole answer; statuses in ``also`` are answers too."""
         relogged = waited = False
         while True:
             await self._fresh_token()
@@ -272,11 +286,11 @@ class GatewayBackend(Backend):
                     waited = True
                     await asyncio.sleep(wait)
                     continue
-            if not 200 <= response.status_code < 300:
+            if not (200 <= response.status_code < 300 or response.status_code in also):
                 raise parse.http_error(
                     response.status_code, response.content, _retry_after(response)
                 )
-            return response.content
+            return response
 
     async def _send(
         self,
@@ -304,6 +318,19 @@ class GatewayBackend(Backend):
             raise UnreachableError(
                 redact_text(f"cannot reach {mask_url(self._url)}: {error}")
             ) from None
+
+    async def health(self) -> SiteHealth:
+        """``/system/health`` (probed at open: a gateway without it reports none); a 503
+        is down, in the body's words where it has a health body."""
+        if not self._has_health:
+            raise NotSupportedError(f"{self.site.name} reports no health of its own")
+        answer = await self._exchange("GET", f"{API}/system/health", also=frozenset({503}))
+        try:
+            return parse.health(answer.content, answer.status_code)
+        except MalformedResponseError:
+            if answer.status_code != 503:
+                raise
+            raise parse.http_error(503, answer.content) from None
 
     # -- the camera tree ---------------------------------------------------------------
 

@@ -31,9 +31,11 @@ from viewer.core.models import (
     CameraRef,
     CameraStatus,
     Event,
+    HealthState,
     Preset,
     Quality,
     RecordingSegment,
+    SiteHealth,
     StreamInfo,
     TimeSpan,
 )
@@ -147,6 +149,59 @@ def features(body: bytes) -> Features:
     if not isinstance(found, dict):
         raise MalformedResponseError("expected an object", "features")
     return Features(_flag(found, "ptzControl"), _flag(found, "motionDetection"))
+
+
+HEALTH_STATES: Mapping[str, HealthState] = {
+    "healthy": HealthState.OK,
+    "ok": HealthState.OK,
+    "degraded": HealthState.DEGRADED,
+    "warning": HealthState.DEGRADED,
+    "unhealthy": HealthState.DOWN,
+    "critical": HealthState.DOWN,
+    "error": HealthState.DOWN,
+    "down": HealthState.DOWN,
+}
+"""Seed 000 shows only ``healthy``; the rest are the words such endpoints use (guess)."""
+RUNNING = frozenset({"running", "ok", "healthy", "online", "started"})
+
+
+def health(body: bytes, http_status: int = 200) -> SiteHealth:
+    """``GET /system/health``: ``{status, version, uptime, services:{name: state},
+    recordingServers:[{name, status, storageUsed (a percentage), …}]}``.
+
+    The status word decides (one we do not know is degraded, a 503 is down); a service
+    or recording server not running degrades a gateway that calls itself healthy. Its
+    problems come first in the details, then each recording server's disk use.
+    """
+    document = _object(body)
+    word = _string(document, "status")
+    state = HEALTH_STATES.get(word.lower(), HealthState.DEGRADED)
+    problems: list[str] = []
+    services = document.get("services", {})
+    if not isinstance(services, dict):
+        raise MalformedResponseError("expected an object", "services")
+    for name, said in services.items():
+        if isinstance(said, str) and said.lower() not in RUNNING:
+            problems.append(f"{str(name)[:MAX_WORDS]}: {said[:MAX_WORDS]}")
+    servers = document.get("recordingServers", [])
+    if not isinstance(servers, list):
+        raise MalformedResponseError("expected a list", "recordingServers")
+    disks: list[str] = []
+    for index, server in enumerate(servers):
+        if not isinstance(server, dict):
+            raise MalformedResponseError("expected an object", f"recordingServers[{index}]")
+        name = _text(server.get("name")) or _text(server.get("id")) or f"server {index + 1}"
+        said = server.get("status")
+        if isinstance(said, str) and said.lower() not in RUNNING:
+            problems.append(f"{name[:MAX_WORDS]}: {said[:MAX_WORDS]}")
+        used = server.get("storageUsed")
+        if isinstance(used, int | float) and not isinstance(used, bool) and 0 <= used <= 100:
+            disks.append(f"{name[:MAX_WORDS]}: storage {used:.0f} % used")
+    if problems and state is HealthState.OK:
+        state = HealthState.DEGRADED
+    if http_status == 503:
+        state = HealthState.DOWN
+    return SiteHealth(state, word[:MAX_WORDS], (*problems, *disks))
 
 
 def _flag(document: Mapping[str, Any], key: str) -> bool | None:

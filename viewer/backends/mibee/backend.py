@@ -31,6 +31,7 @@ from viewer.core.errors import (
     AuthenticationError,
     InvalidInputError,
     MalformedResponseError,
+    NotSupportedError,
     UnreachableError,
     VigilError,
 )
@@ -43,6 +44,7 @@ from viewer.core.models import (
     Quality,
     RecordingSegment,
     Site,
+    SiteHealth,
     Timeline,
     TimeSpan,
 )
@@ -242,22 +244,27 @@ class MibeeBackend(Backend):
             return None
         return {camera.ref.camera_id: camera.status for camera in tree.cameras}
 
-    async def health(self) -> parse.Health:
-        """``/api/health`` in the server's words, ``not ready`` added when ``/api/readyz``
-        says otherwise (both need no login)."""
+    async def health(self) -> SiteHealth:
+        """``/api/health`` in the server's words (a 503 is down, its body read where it
+        has one), made at least degraded when ``/api/readyz`` says anything but ok
+        (both need no login). A server without the endpoint reports no health."""
         client = self._session()
         answer = await self._send(client.get("/api/health"))
+        if answer.status_code == 404:
+            raise NotSupportedError(f"{self.site.name} reports no health of its own")
         if answer.status_code not in (200, 503):
             raise parse.error(answer.status_code, answer.content)
-        found = parse.health(answer.content)
-        ready = await self._send(client.get("/api/readyz"))
+        try:
+            found = parse.health(answer.content)
+        except MalformedResponseError:
+            if answer.status_code != 503:
+                raise
+            found = parse.Health("unavailable")
+        ready: str | None = None
         with contextlib.suppress(VigilError):
-            state = parse.readiness(ready.content)
-            if state != "ok":
-                return parse.Health(
-                    found.status, (*found.problems, f"ready: {state}"), found.uptime
-                )
-        return found
+            reply = await self._send(client.get("/api/readyz"))
+            ready = parse.readiness(reply.content)
+        return parse.site_health(found, ready, answer.status_code)
 
     # -- video -------------------------------------------------------------------------
 

@@ -30,9 +30,11 @@ from viewer.core.models import (
     Camera,
     CameraRef,
     CameraStatus,
+    HealthState,
     Preset,
     PtzPosition,
     Quality,
+    SiteHealth,
     StreamInfo,
     TimeSpan,
 )
@@ -304,6 +306,35 @@ def health(body: bytes) -> Health:
 def readiness(body: bytes) -> str:
     """``GET /api/readyz``: ``{"status":"ok"}``."""
     return _text(_object(_json(body, "readiness"), "readiness"), "status")
+
+
+HEALTH_STATES: Mapping[str, HealthState] = {
+    "ok": HealthState.OK,
+    "healthy": HealthState.OK,
+    "degraded": HealthState.DEGRADED,
+    "warning": HealthState.DEGRADED,
+    "error": HealthState.DOWN,
+    "unhealthy": HealthState.DOWN,
+    "down": HealthState.DOWN,
+    "fail": HealthState.DOWN,
+}
+
+
+def site_health(found: Health, ready: str | None, http_status: int = 200) -> SiteHealth:
+    """The server's words as a SiteHealth: its status word decides (a word we do not
+    know is degraded: the server says something is not right); a 503 is down whatever
+    its body says, and a server that is not ready is at least degraded."""
+    state = HEALTH_STATES.get(found.status.lower(), HealthState.DEGRADED)
+    if http_status == 503:
+        state = HealthState.DOWN
+    details = list(found.problems)
+    if ready is not None and ready.lower() != "ok":
+        details.append(f"readiness: {ready}")
+        if state is HealthState.OK:
+            state = HealthState.DEGRADED
+    if found.uptime:
+        details.append(f"up {found.uptime}")
+    return SiteHealth(state, found.status, tuple(details))
 
 
 # -- recordings ------------------------------------------------------------------------

@@ -10,7 +10,8 @@ Every answer and error body is shaped as seed 000 shows it.
 Switches for tests: ``switched_off`` (feature names answering 404 as if the gateway had
 no such endpoint), ``rate_limit`` (requests per ``rate_window`` seconds on the camera
 list and on PTZ before 429 with ``Retry-After``), ``token_lifetime``, ``void_tokens()``,
-``set_online()`` (a camera going offline or back, pushed on the socket), ``counters``.
+``set_online()`` (a camera going offline or back, pushed on the socket), ``health``
+and ``storage_used`` (what ``/system/health`` says), ``counters``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from viewer.demo import snapshots
@@ -143,6 +144,10 @@ class GatewaySimulator:
         self.token_lifetime = token_lifetime
         self.rate_limit, self.rate_window = rate_limit, rate_window
         self.switched_off: set[str] = set()
+        self.health: Literal["healthy", "degraded", "unhealthy"] = "healthy"
+        """What ``/system/health`` says; unhealthy is a 503 with a recorder stopped."""
+        self.storage_used = 75.5
+        """The recording server's disk use, per cent."""
         self.counters = Counters()
         self.cameras = {camera_guid(camera.id): camera for camera in cameras}
         """By gateway id; ``aliases`` maps the same ids to the demo camera ids."""
@@ -253,7 +258,7 @@ class GatewaySimulator:
         if path == "/system/capabilities" and get:
             return self._feature("capabilities") or _ok(self._capabilities())
         if path == "/system/health" and get:
-            return self._feature("health") or _ok(self._health())
+            return self._feature("health") or self._health()
         if path == "/cameras" and get:
             return self._limited("cameras") or self._camera_list(request.query)
         if path == "/cameras/groups" and get:
@@ -308,13 +313,29 @@ class GatewaySimulator:
             "sdkVersion": "2023.3.0",
         }
 
-    def _health(self) -> dict[str, Any]:
-        return {
-            "status": "healthy",
+    def _health(self) -> Response:
+        """Seed 000's shape; degraded and unhealthy (a 503) are guesses at the words."""
+        running = "stopped" if self.health == "unhealthy" else "running"
+        document = {
+            "status": self.health,
             "version": "2023 R3",
             "uptime": 7776000,
-            "services": {"managementServer": "running", "recordingServer": "running"},
+            "services": {"managementServer": "running", "recordingServer": running},
+            "recordingServers": [
+                {
+                    "id": "server-001",
+                    "name": "Recording Server 1",
+                    "status": running,
+                    "cpuUsage": 45.2,
+                    "memoryUsage": 62.8,
+                    "storageUsed": self.storage_used,
+                    "storageTotal": 1099511627776,
+                    "cameraCount": len(self.cameras),
+                    "activeStreams": 0,
+                }
+            ],
         }
+        return _ok(document, 503 if self.health == "unhealthy" else 200)
 
     def _camera_list(self, query: dict[str, str]) -> Response:
         try:

@@ -7,7 +7,8 @@ token of ``token_lifetime`` seconds; a request made with one that has less than
 Basic all authenticate; HLS segments take the ``mbs_session`` cookie the playlist set.
 Switches for tests: ``void_tokens()`` (a restart), ``setup_required``,
 ``login_endpoint`` (False: an old server, 404 there), ``sse_available``,
-``set_status()`` (published on the event stream), ``max_failures`` (then 429).
+``set_status()`` (published on the event stream), ``max_failures`` (then 429),
+``health`` and ``ready`` (what ``/api/health`` and ``/api/readyz`` say).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from viewer.demo import snapshots
 from viewer.demo.footage import DEMO_CAMERAS, DemoCamera
@@ -92,6 +93,11 @@ class MibeeSimulator:
         self.events = EventHub(ping_interval)
         self.ptz = PtzCameras(list(ONVIF))
         self.statuses = {camera.id: "recording" for camera in CAMERAS}
+        self.health: Literal["ok", "degraded", "down"] = "ok"
+        """What ``/api/health`` says: degraded names ``storage_message``; down is a 503."""
+        self.storage_message = "recording disk 93 % full"
+        self.ready = True
+        """False: ``/api/readyz`` answers 503 ``not ready`` (down makes it so too)."""
         self.sessions: dict[str, Session] = {}
         self.requests: list[tuple[str, str, int, dict[str, str]]] = []
         """Every request: method, path, status, headers (for tests)."""
@@ -135,9 +141,11 @@ class MibeeSimulator:
         if not path.startswith("/api/"):
             return _not_found()
         if path == "/api/health" and request.method == "GET":
-            return _json(self._health())
+            return _json(self._health(), 503 if self.health == "down" else 200)
         if path == "/api/readyz" and request.method == "GET":
-            return _json({"status": "ok"})
+            if self.ready and self.health != "down":
+                return _json({"status": "ok"})
+            return _json({"status": "not ready"}, 503)
         if path == "/api/events" and request.method == "GET":
             if not self.sse_available:
                 return _not_found()
@@ -165,14 +173,18 @@ class MibeeSimulator:
         return response
 
     def _health(self) -> dict[str, Any]:
-        return {
-            "status": "ok",
-            "checks": {
-                "database": {"status": "ok", "message": ""},
-                "storage": {"status": "ok", "message": ""},
-            },
-            "uptime": "2h34m15s",
+        """The wiki's shape; degraded and down are guesses at what the server says then:
+        the failing check's status and message, the overall word."""
+        checks = {
+            "database": {"status": "ok", "message": ""},
+            "storage": {"status": "ok", "message": ""},
         }
+        if self.health == "degraded":
+            checks["storage"] = {"status": "degraded", "message": self.storage_message}
+        elif self.health == "down":
+            checks["database"] = {"status": "error", "message": "database is not reachable"}
+        word = {"ok": "ok", "degraded": "degraded", "down": "error"}[self.health]
+        return {"status": word, "checks": checks, "uptime": "2h34m15s"}
 
     def _throttled(self) -> bool:
         now = time.monotonic()

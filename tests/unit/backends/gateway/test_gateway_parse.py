@@ -22,7 +22,15 @@ from viewer.core.errors import (
     UnreachableError,
     VigilError,
 )
-from viewer.core.models import CameraRef, CameraStatus, Quality, StreamInfo, TimeSpan
+from viewer.core.models import (
+    CameraRef,
+    CameraStatus,
+    HealthState,
+    Quality,
+    SiteHealth,
+    StreamInfo,
+    TimeSpan,
+)
 
 SEED = Path(__file__).resolve().parents[5] / "shared" / "seeds" / "000_1d1227c6b9f139dc.txt"
 TEXT = SEED.read_text(encoding="utf-8")
@@ -186,6 +194,37 @@ def test_capabilities_say_whether_ptz_is_there():
     assert features == parse.Features(ptz=True, motion=True)
 
 
+def test_the_health_sample_is_healthy_with_its_disk_use():
+    health = parse.health(json_block('"recordingServers"'))
+    assert health == SiteHealth(
+        HealthState.OK, "healthy", ("Recording Server 1: storage 76 % used",)
+    )
+
+
+def test_a_stopped_recorder_degrades_a_gateway_that_calls_itself_healthy():
+    body = json.dumps(
+        {
+            "status": "healthy",
+            "services": {"managementServer": "running", "recordingServer": "stopped"},
+            "recordingServers": [{"name": "RS 2", "status": "offline", "storageUsed": 93}],
+        }
+    ).encode()
+    assert parse.health(body) == SiteHealth(
+        HealthState.DEGRADED,
+        "healthy",
+        ("recordingServer: stopped", "RS 2: offline", "RS 2: storage 93 % used"),
+    )
+
+
+def test_health_words_decide_and_a_503_is_down():
+    assert parse.health(b'{"status":"degraded"}').state is HealthState.DEGRADED
+    assert parse.health(b'{"status":"Unhealthy"}').state is HealthState.DOWN
+    assert parse.health(b'{"status":"maintenance"}') == SiteHealth(
+        HealthState.DEGRADED, "maintenance"
+    )
+    assert parse.health(b'{"status":"healthy"}', 503).state is HealthState.DOWN
+
+
 def test_the_error_envelope_keeps_the_servers_code_and_words():
     error = parse.http_error(404, json_block("CAMERA_NOT_FOUND"))
     assert isinstance(error, NotFoundError)
@@ -250,6 +289,7 @@ READERS = [
     parse.presets,
     parse.position,
     parse.export_job,
+    parse.health,
     lambda b: parse.http_error(400, b),
 ]
 JSON_VALUES = st.recursive(
@@ -297,6 +337,9 @@ JSON_VALUES = st.recursive(
                     "enabled",
                     "ptzCapabilities",
                     "supportsPan",
+                    "services",
+                    "recordingServers",
+                    "storageUsed",
                 ]
             ),
             inner,

@@ -19,7 +19,7 @@ from viewer.core.errors import (
     RateLimitedError,
     VigilError,
 )
-from viewer.core.models import CameraStatus, PtzPosition, Quality
+from viewer.core.models import CameraStatus, HealthState, PtzPosition, Quality, SiteHealth
 
 # -- seed 002's samples, verbatim ---------------------------------------------------------
 
@@ -215,6 +215,22 @@ def test_a_failing_check_is_named_in_its_words():
         {"status": "degraded", "checks": {"storage": {"status": "error", "message": "disk 97%"}}}
     ).encode()
     assert parse.health(body).problems == ("storage: disk 97%",)
+
+
+def test_health_as_the_site_shows_it_the_servers_words_and_readiness():
+    assert parse.site_health(parse.health(HEALTH), "ok") == SiteHealth(
+        HealthState.OK, "ok", ("up 2h34m15s",)
+    )
+    degraded = parse.Health("degraded", ("storage: recording disk 93 % full",))
+    assert parse.site_health(degraded, "ok") == SiteHealth(
+        HealthState.DEGRADED, "degraded", ("storage: recording disk 93 % full",)
+    )
+    assert parse.site_health(parse.Health("ok"), "not ready") == SiteHealth(
+        HealthState.DEGRADED, "ok", ("readiness: not ready",)
+    )
+    assert parse.site_health(parse.Health("error"), None).state is HealthState.DOWN
+    assert parse.site_health(parse.Health("ok"), None, 503).state is HealthState.DOWN
+    assert parse.site_health(parse.Health("rebuilding"), "ok").state is HealthState.DEGRADED
 
 
 def test_the_camera_list_sample_is_one_recording_camera():
