@@ -21,6 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from stubs import replace_unused_libraries  # installer/stubs.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTALLER = ROOT / "installer"
 SVG = ROOT / "resources" / "icons" / "vigil.svg"
@@ -40,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     bundle = build_bundle(args.dist, args.work, icons)
     if sys.platform.startswith("linux"):
         strip(bundle)
+        for line in replace_unused_libraries(bundle):
+            print(line)
     print(f"bundle: {bundle} ({megabytes(bundle)} MB)")
     if not args.no_package and sys.platform.startswith("linux"):
         deb = build_deb(bundle, icons, version, args.dist, args.work)
