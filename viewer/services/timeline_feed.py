@@ -130,7 +130,7 @@ class TimelineFeed:
         self._listeners: list[Listener] = []
         self._request: _Request | None = None
         self._generation = 0
-        self._waiting: asyncio.Task[None] | None = None
+        self._waiting: asyncio.TimerHandle | None = None
         self._loads: set[asyncio.Task[None]] = set()
         self._settled = asyncio.Event()
         self._rows: tuple[TimelineRow, ...] = ()
@@ -158,7 +158,10 @@ class TimelineFeed:
         self._publish(self._request)
         if self._waiting is not None:
             self._waiting.cancel()
-        self._waiting = asyncio.ensure_future(self._after_pause(self._request))
+        # A timer, not a sleeping task: show() runs from Qt handlers, where qasync may
+        # not count as a running loop and asyncio.sleep would raise (docs/pitfalls.md).
+        loop = asyncio.get_event_loop()
+        self._waiting = loop.call_later(self._debounce, self._after_pause, self._request)
 
     def refresh(self, camera: CameraRef | None = None) -> None:
         """Forget what was fetched (of one camera, or all) and fetch the view again: a
@@ -178,7 +181,7 @@ class TimelineFeed:
         self._closed = True
         tasks = [*self._fetching.values(), *self._loads]
         if self._waiting is not None:
-            tasks.append(self._waiting)
+            self._waiting.cancel()
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -188,8 +191,7 @@ class TimelineFeed:
 
     # -- fetching ----------------------------------------------------------------------
 
-    async def _after_pause(self, request: _Request) -> None:
-        await asyncio.sleep(self._debounce)
+    def _after_pause(self, request: _Request) -> None:
         load = asyncio.ensure_future(self._load(request))
         self._loads.add(load)
         load.add_done_callback(self._loads.discard)

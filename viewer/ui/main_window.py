@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -36,12 +37,15 @@ from viewer.services import diagnostics
 from viewer.services.console import Console
 from viewer.services.local_cameras import SITE as LOCAL_SITE
 from viewer.services.settings import GRID_SIZES, Layout, SiteConfig
+from viewer.services.timeline_feed import TimelineFeed
 from viewer.ui.add_camera_dialog import AddCameraDialog
 from viewer.ui.add_site_dialog import AddSiteDialog
 from viewer.ui.camera_tree import CAMERA_ROLE, SITE_ROLE, CameraTree
 from viewer.ui.export_dialog import open_export_dialog
+from viewer.ui.playback_bar import PlaybackBar
 from viewer.ui.site_menu import site_menu
 from viewer.ui.tasks import spawn
+from viewer.ui.timeline import TimelinePanel
 from viewer.ui.video_grid import VideoGrid
 from viewer.ui.wording import NOT_IN_KEYRING
 
@@ -69,6 +73,7 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         dock.setWidget(self.tree)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self._build_timeline()
         self._build_toolbar()
         self._build_help_menu()
         self._build_status_bar()
@@ -135,6 +140,42 @@ class MainWindow(QMainWindow):
             self.addAction(action)
         self._sync_grid_actions()
 
+    def _build_timeline(self) -> None:
+        """The playback bar and the timeline, docked under the grid only (the side docks
+        keep the full height); the dock's place is saved with the window state.
+
+        A playback session joins them in a few lines: ``self.playback_bar.
+        connect_controls(session)``, ``self.timeline.seek_requested`` to its seek,
+        ``self.timeline.set_clock(session.clock)`` while playing back (None for live)."""
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.timeline_feed = TimelineFeed(self.console.directory)
+        self.playback_bar = PlaybackBar(self)
+        self.timeline = TimelinePanel(self.timeline_feed, self)
+        self.timeline.set_camera_source(self._timeline_cameras)
+        self.playback_bar.sync_changed.connect(self.timeline.set_sync)
+        box = QWidget(self)
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.playback_bar)
+        column.addWidget(self.timeline, 1)
+        dock = QDockWidget("Timeline", self)
+        self.timeline_dock = dock
+        dock.setObjectName("TimelineDock")
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        dock.setWidget(box)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+
+    def _timeline_cameras(self, sync: bool) -> list[CameraRef]:
+        """The selected tile's camera; in sync mode every tile's, in grid order."""
+        tiles = self.grid.tiles
+        if sync:
+            return [tile.camera for tile in tiles if tile.camera is not None]
+        selected = self.grid.selected
+        camera = tiles[selected].camera if 0 <= selected < len(tiles) else None
+        return [camera] if camera is not None else []
+
     def _build_help_menu(self) -> None:
         recordings = self.menuBar().addMenu("&Recordings")
         self.export_action = recordings.addAction(
@@ -199,7 +240,13 @@ class MainWindow(QMainWindow):
 
     def _set_full_screen(self, on: bool) -> None:
         """Only the grid, on the whole screen; the tree and bars come back on leaving."""
-        for part in (self.menuBar(), self.toolbar, self.statusBar(), self.camera_dock):
+        for part in (
+            self.menuBar(),
+            self.toolbar,
+            self.statusBar(),
+            self.camera_dock,
+            self.timeline_dock,
+        ):
             part.setVisible(not on)
         state = self.windowState()
         if on:
@@ -217,6 +264,7 @@ class MainWindow(QMainWindow):
         )
         for tile in self.grid.tiles:
             tile.show_camera(None)
+        spawn(self.timeline_feed.close())
         super().closeEvent(event)
 
     # -- actions ----------------------------------------------------------------------------
