@@ -3,12 +3,15 @@
 The schedule is the XProtect simulator's rule (demo/recordings.py: a 20-minute
 gap every three hours, 13:00-14:00 UTC missing), kept for one day, cut into files of
 FILE_LENGTH as the NVR's segmenter leaves them (merged into ten minutes). A file's id
-is its start in nanoseconds since the epoch, as the server names them.
+is its start in nanoseconds since the epoch, as the server names them, plus the
+camera's place in the list (1-8) in the last digits: every camera records on the same
+schedule here, and a real server's ids never collide across cameras.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -44,15 +47,18 @@ def spans(
     return recorded_spans(begin, min(end or now, now), now)
 
 
-def files(camera_id: str, start: datetime | None, end: datetime | None) -> list[dict[str, Any]]:
-    """The recording files meeting ``[start, end)``, oldest first."""
+def files(
+    camera_id: str, start: datetime | None, end: datetime | None, number: int = 0
+) -> list[dict[str, Any]]:
+    """The recording files meeting ``[start, end)``, oldest first; ``number`` is the
+    camera's place in the list, added to the ids."""
     rows: list[dict[str, Any]] = []
     for span_start, span_end in spans(start, end):
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
         cut = epoch + (span_start - epoch) // FILE_LENGTH * FILE_LENGTH
         while cut < span_end:
             begins, ends = max(cut, span_start), min(cut + FILE_LENGTH, span_end)
-            ident = (begins - epoch) // timedelta(microseconds=1) * 1000
+            ident = (begins - epoch) // timedelta(microseconds=1) * 1000 + number
             seconds = (ends - begins).total_seconds()
             rows.append(
                 {
@@ -70,6 +76,21 @@ def files(camera_id: str, start: datetime | None, end: datetime | None) -> list[
             )
             cut += FILE_LENGTH
     return rows
+
+
+def find(camera_id: str, number: int, ident: str) -> tuple[datetime, datetime] | None:
+    """The span of the camera's file with id ``ident``, None for no such file."""
+    if not re.fullmatch(r"[0-9]{1,20}", ident):
+        return None
+    nanoseconds = int(ident) - number
+    try:
+        begins = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=nanoseconds // 1000)
+    except OverflowError:  # past the year 9999
+        return None
+    for row in files(camera_id, begins, begins + FILE_LENGTH, number):
+        if row["id"] == ident:
+            return parse_time(row["started_at"]) or begins, parse_time(row["ended_at"]) or begins
+    return None
 
 
 def timeline(start: datetime | None, end: datetime | None) -> dict[str, Any]:

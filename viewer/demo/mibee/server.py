@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from viewer.demo import snapshots
+from viewer.demo.clips import ClipCache
 from viewer.demo.footage import DEMO_CAMERAS, DemoCamera
 from viewer.demo.hls.service import HlsService
 from viewer.demo.http import HttpServer, Request, Response
@@ -92,6 +93,8 @@ class MibeeSimulator:
         self.sse_available = True
         self.events = EventHub(ping_interval)
         self.ptz = PtzCameras(list(ONVIF))
+        self.clips = ClipCache()
+        """The recordings' MP4s, built when first downloaded."""
         self.statuses = {camera.id: "recording" for camera in CAMERAS}
         self.health: Literal["ok", "degraded", "down"] = "ok"
         """What ``/api/health`` says: degraded names ``storage_message``; down is a 503."""
@@ -255,7 +258,7 @@ class MibeeSimulator:
         if parts == ["cameras"] and method == "GET":
             return self._cameras(request)
         if parts[:1] == ["recordings"]:
-            return self._recordings(request, parts[1:])
+            return await self._archive(request, parts[1:])
         if len(parts) < 2 or parts[0] != "cameras":
             return _not_found()
         camera = next((c for c in CAMERAS if c.id == parts[1]), None)
@@ -373,7 +376,11 @@ class MibeeSimulator:
         if rest:
             return _not_found()
         cameras = [query["camera_id"]] if query.get("camera_id") else [c.id for c in CAMERAS]
-        rows = [row for camera_id in cameras for row in archive.files(camera_id, start, end)]
+        rows = [
+            row
+            for camera_id in cameras
+            for row in archive.files(camera_id, start, end, _number(camera_id))
+        ]
         limit = _whole(query.get("limit"), 50)
         limit = limit if 1 <= limit <= archive.MAX_LIMIT else 50
         offset = max(0, _whole(query.get("offset"), 0))
@@ -383,6 +390,39 @@ class MibeeSimulator:
         if more:
             answer["next_cursor"] = str(offset + limit)
         return _json(answer)
+
+    async def _archive(self, request: Request, rest: list[str]) -> Response:
+        if len(rest) == 2 and rest[1] == "download" and request.method == "GET":
+            return await self._download(rest[0], request)
+        return self._recordings(request, rest)
+
+    async def _download(self, ident: str, request: Request) -> Response:
+        """A recording's MP4 (demo/clips.py: clock faces of its instants), with
+        ``Range`` as Go's ``http.ServeContent`` answers it: one range is a 206 with
+        ``Content-Range``, one past the end or malformed a 416, several the whole file."""
+        for number, camera in enumerate(CAMERAS, start=1):
+            span = archive.find(camera.id, number, ident)
+            if span is not None:
+                break
+        else:
+            return _error(404, "recording not found", "RECORDING_NOT_FOUND")
+        clip = await self.clips.get((camera.id, *span), camera.name, [span])
+        headers = {
+            "Accept-Ranges": "bytes",
+            "Content-Disposition": f'attachment; filename="{camera.id}_{ident}.mp4"',
+        }
+        wanted = request.headers.get("range")
+        if wanted is None:
+            return Response(200, clip, "video/mp4", headers)
+        chosen = byte_range(wanted, len(clip))
+        if chosen is None:
+            headers["Content-Range"] = f"bytes */{len(clip)}"
+            return Response(416, b"invalid range", "text/plain; charset=utf-8", headers)
+        if chosen == (0, len(clip)):
+            return Response(200, clip, "video/mp4", headers)
+        first, end = chosen
+        headers["Content-Range"] = f"bytes {first}-{end - 1}/{len(clip)}"
+        return Response(206, clip[first:end], "video/mp4", headers)
 
     def _ptz(self, camera: DemoCamera, rest: list[str], request: Request) -> Response:
         method = request.method
@@ -413,6 +453,32 @@ class MibeeSimulator:
         except PtzRefused as refusal:
             return _error(400, str(refusal), refusal.code)
         return _not_found()
+
+
+def _number(camera_id: str) -> int:
+    """The camera's place in the list (1-8), which the NVR's file ids carry; 0 unknown."""
+    return next((i for i, c in enumerate(CAMERAS, start=1) if c.id == camera_id), 0)
+
+
+_RANGE = re.compile(r"bytes=([0-9]{0,18})-([0-9]{0,18})")
+
+
+def byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """``[first, end)`` of a ``Range`` header over ``size`` bytes; the whole file for
+    several ranges (a server may ignore Range); None for a malformed or unsatisfiable one."""
+    if "," in header:
+        return 0, size
+    match = _RANGE.fullmatch(header.strip())
+    if match is None or match.group(1) == match.group(2) == "":
+        return None
+    first, last = match.group(1), match.group(2)
+    if first == "":  # the last ``last`` bytes
+        return (max(0, size - int(last)), size) if int(last) else None
+    start = int(first)
+    end = size if last == "" else min(size, int(last) + 1)
+    if start >= size or end <= start:
+        return None
+    return start, end
 
 
 def _whole(text: str | None, default: int) -> int:
