@@ -156,7 +156,7 @@ def test_the_cursor_follows_the_playback_clock_and_pages_the_view(panel, qtbot, 
     start = canvas.view.start + canvas.view.span * 0.97
     clock = PlaybackClock(start, speed=16.0)
     panel.set_clock(clock)
-    assert panel.cursor_label.text().startswith(cursor_text(start, BERLIN)[:20])
+    assert panel.cursor_text.startswith(cursor_text(start, BERLIN)[:20])
     old_start = canvas.view.start
 
     async def paged() -> bool:
@@ -166,7 +166,7 @@ def test_the_cursor_follows_the_playback_clock_and_pages_the_view(panel, qtbot, 
     cursor = canvas.cursor_instant
     assert cursor is not None and canvas.view.start <= cursor <= canvas.view.end
     panel.set_clock(None)
-    assert panel.cursor_label.text().startswith("Live · ")
+    assert panel.cursor_text.startswith("Live · ")
 
 
 def test_the_rows_show_recordings_and_gaps_and_a_camera_without_any_says_so(qtbot, qloop):

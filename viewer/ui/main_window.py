@@ -154,6 +154,8 @@ class MainWindow(QMainWindow):
         self.timeline = TimelinePanel(self.timeline_feed, self)
         self.timeline.set_camera_source(self._timeline_cameras)
         self.playback_bar.sync_changed.connect(self.timeline.set_sync)
+        self.timeline.cursor_moved.connect(self.playback_bar.set_time_text)
+        self.playback_bar.set_time_text(self.timeline.cursor_text)
         box = QWidget(self)
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)

@@ -19,7 +19,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QPolygonF
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from viewer.core.playback import SPEEDS
 
@@ -149,6 +149,9 @@ class PlaybackBar(QWidget):
         self.sync_button = self._toggle(
             "Sync", "Every tile follows one playback clock", self.sync_changed.emit
         )
+        self.time_label = QLabel(self)
+        self.time_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.time_label.setToolTip("The instant shown, in local time")
         self.live_button = QToolButton(self)
         self.live_button.setText("Live")
         self.live_button.setIcon(_icon("live", LIVE_COLOUR))
@@ -172,6 +175,8 @@ class PlaybackBar(QWidget):
         layout.addSpacing(8)
         layout.addWidget(self.skip_gaps_button)
         layout.addWidget(self.sync_button)
+        layout.addSpacing(16)
+        layout.addWidget(self.time_label)
         layout.addStretch(1)
         layout.addWidget(self.live_button)
         self.set_live(True)
@@ -233,6 +238,10 @@ class PlaybackBar(QWidget):
         self.step_back_button.setToolTip(
             "One frame back" if possible else "One frame back (this site cannot step back)"
         )
+
+    def set_time_text(self, text: str) -> None:
+        """The instant playback shows (or Live), to the millisecond, with its zone."""
+        self.time_label.setText(text)
 
     def set_skip_gaps(self, on: bool) -> None:
         blocked = self.skip_gaps_button.blockSignals(True)

@@ -46,7 +46,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QDateTimeEdit,
     QHBoxLayout,
-    QLabel,
     QSizePolicy,
     QToolButton,
     QToolTip,
@@ -76,6 +75,7 @@ DRAG_THRESHOLD = 4
 CURSOR_GRAB = 5
 """Pixels either side of the cursor where a press takes hold of it."""
 REFRESH_MS = 100
+_SECOND = timedelta(seconds=1)
 FUTURE_ROOM = 0.1
 """How far past now the view may go, as a part of its span: the live edge stays in sight."""
 
@@ -98,7 +98,7 @@ LEGEND = (
     ("Recorded", RECORDED),
     ("Motion", MARKERS[MarkerKind.MOTION]),
     ("Alert", MARKERS[MarkerKind.ALERT]),
-    ("Other event", MARKERS[MarkerKind.OTHER]),
+    ("Event", MARKERS[MarkerKind.OTHER]),
     ("Bookmark", BOOKMARK),
 )
 
@@ -534,6 +534,8 @@ class TimelinePanel(QWidget):
 
     seek_requested = Signal(object)
     """A UTC instant: a click, a dropped cursor or a date picked."""
+    cursor_moved = Signal(str)
+    """The cursor's exact local time in words, for the playback bar's clock."""
 
     def __init__(
         self,
@@ -554,6 +556,8 @@ class TimelinePanel(QWidget):
         self._shown: tuple[CameraRef, ...] = ()
         self._sync = False
         self._picker_value = QDateTime()
+        self._picker_instant = datetime.min.replace(tzinfo=UTC)
+        self.cursor_text = ""
         self._build_header()
         self.canvas.seek_requested.connect(self._seek)
         self.canvas.view_changed.connect(lambda _view: self._ask_feed())
@@ -593,19 +597,11 @@ class TimelinePanel(QWidget):
         self.now_button.setText("Now")
         self.now_button.setToolTip("Bring the present into view")
         self.now_button.clicked.connect(lambda: self.canvas.show_instant(self._now()))
-        self.cursor_label = QLabel(self)
-        self.cursor_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.cursor_label.setMinimumWidth(
-            QFontMetrics(self.font()).horizontalAdvance("Live · Wed 28 Oct 2026 00:00:00.000 CEST")
-            + 8
-        )
         header = QHBoxLayout()
-        header.setContentsMargins(6, 2, 6, 0)
+        header.setContentsMargins(LABEL_WIDTH, 2, 6, 0)
         header.setSpacing(4)
-        header.addWidget(self.cursor_label)
-        header.addStretch(1)
         header.addWidget(Legend(self))
-        header.addSpacing(12)
+        header.addStretch(1)
         header.addWidget(self.zoom_out_button)
         header.addWidget(self.zoom_in_button)
         header.addWidget(self.now_button)
@@ -655,9 +651,15 @@ class TimelinePanel(QWidget):
         self.canvas.set_cursor(instant, live)
         self.canvas.follow_cursor(previous)
         shown = self.canvas.cursor_instant
-        if shown is not None:
-            text = cursor_text(shown, self.zone)
-            self.cursor_label.setText(f"Live · {text}" if live else text)
+        if shown is None:
+            return
+        text = cursor_text(shown, self.zone)
+        text = f"Live · {text}" if live else text
+        if text != self.cursor_text:
+            self.cursor_text = text
+            self.cursor_moved.emit(text)
+        if not self.date_picker.hasFocus() and abs(shown - self._picker_instant) >= _SECOND:
+            self._set_picker(shown)
 
     def _ask_feed(self) -> None:
         if self._feed is None:
@@ -703,7 +705,7 @@ class TimelinePanel(QWidget):
             QTime(local.hour, local.minute, local.second),
             QTimeZone(QTimeZone.Initialization.UTC),
         )
-        self._picker_value = value
+        self._picker_value, self._picker_instant = value, instant
         blocked = self.date_picker.blockSignals(True)
         self.date_picker.setDateTime(value)
         self.date_picker.blockSignals(blocked)
