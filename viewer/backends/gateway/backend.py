@@ -418,7 +418,11 @@ class GatewayBackend(Backend):
             raise NotSupportedError(f"{self.site.name} makes no exports")
         try:
             answer = await self._request("POST", f"{API}/recordings/export", body=order)
-        except NotFoundError:
+        except NotFoundError as error:
+            if "RECORDING_NOT_FOUND" in str(error):  # the envelope's code: nothing to export
+                raise NotFoundError(
+                    f"{self.site.name} has no recording of the camera in that span"
+                ) from None
             self.capabilities = replace(self.capabilities, export=False)
             raise NotSupportedError(f"{self.site.name} makes no exports") from None
         job = parse.export_job(answer)
@@ -429,6 +433,22 @@ class GatewayBackend(Backend):
         if job.status != "completed" or not job.download_url:
             raise UnreachableError(f"the gateway's export {job.id} ended {job.status}")
         return job.download_url
+
+    async def download_export(self, url: str) -> bytes:
+        """The file of a finished export (the address ``export_recording`` gave), fetched
+        with this site's credentials, which go only to the gateway's own origin: an
+        address on another host or port is refused (``NotSupportedError``), never sent
+        the password or token. The whole file is held in memory."""
+        try:
+            target, own = httpx.URL(url), httpx.URL(self._url)
+        except httpx.InvalidURL:
+            raise MalformedResponseError("not a URL", "downloadUrl") from None
+        if (target.scheme, target.host, target.port) != (own.scheme, own.host, own.port):
+            raise NotSupportedError(
+                f"{self.site.name} offers the export on another server ({mask_url(url)}),"
+                " which is not sent this site's credentials"
+            )
+        return await self._request("GET", target.raw_path.decode("ascii"))
 
     # -- events ------------------------------------------------------------------------
 

@@ -32,7 +32,9 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 from viewer.demo import snapshots
+from viewer.demo.clips import ClipCache
 from viewer.demo.footage import DEMO_CAMERAS, DemoCamera
+from viewer.demo.gateway.ptz import Head, speed_of
 from viewer.demo.gateway.socket import EventSocket
 from viewer.demo.http import HttpServer, Request, Response
 from viewer.demo.recordings import recorded_spans
@@ -65,7 +67,9 @@ PRESETS = (
     (2, "Parking Area", 90.0, 15.0, 2.0),
 )
 EXPORT_STEP = 0.3
-"""Seconds an export job stays queued, then processing."""
+"""Seconds an export job stays queued, then processing (longer while its file is built)."""
+MAX_EXPORTS = 10
+"""Jobs queued or processing at once (seed 000's rate limits: 10 concurrent)."""
 _CAMERA_PATH = re.compile(r"^/cameras/(?P<id>[^/]+)(?P<rest>/.*)?$")
 _RECORDING_PATH = re.compile(r"^/recordings/(?P<id>[^/]+)/(?P<what>timeline|playback)$")
 _EXPORT_PATH = re.compile(r"^/recordings/export/(?P<id>[^/]+)(?P<download>/download)?$")
@@ -114,13 +118,9 @@ class _Job:
     start: str
     end: str
     created: float
-
-
-@dataclass
-class _Ptz:
-    pan: float = 0.0
-    tilt: float = 0.0
-    zoom: float = 1.0
+    spans: list[tuple[datetime, datetime]] = field(default_factory=list)
+    file: asyncio.Future[bytes] | None = None
+    """The MP4 being built (demo/clips.py), from the moment the job is ordered."""
 
 
 class GatewaySimulator:
@@ -153,7 +153,8 @@ class GatewaySimulator:
         """By gateway id; ``aliases`` maps the same ids to the demo camera ids."""
         self.aliases = {guid: camera.id for guid, camera in self.cameras.items()}
         self.events: list[dict[str, Any]] = []
-        self.ptz = {guid: _Ptz() for guid, c in self.cameras.items() if c.id in PTZ_CAMERAS}
+        self.ptz = {guid: Head() for guid, c in self.cameras.items() if c.id in PTZ_CAMERAS}
+        """Each PTZ camera's head (ptz.py), by gateway id; its RTSP live plays its view."""
         self.socket = EventSocket()
         self._tokens: dict[str, float] = {}
         self._offline: set[str] = set()
@@ -161,6 +162,8 @@ class GatewaySimulator:
             collections.deque
         )
         self._jobs: dict[str, _Job] = {}
+        self.clips = ClipCache()
+        """Export files by job id."""
         self._server = HttpServer(self._handle, host=host, port=port, server_name="nginx/1.24.0")
 
     @property
@@ -173,6 +176,10 @@ class GatewaySimulator:
     async def stop(self) -> None:
         self.socket.drop()
         await self._server.stop()
+        building = [job.file for job in self._jobs.values() if job.file and not job.file.done()]
+        for file in building:
+            file.cancel()
+        await asyncio.gather(*building, return_exceptions=True)
 
     # -- switches ---------------------------------------------------------------------
 
@@ -266,7 +273,7 @@ class GatewaySimulator:
         if path == "/recordings/export" and request.method == "POST":
             return self._feature("export") or self._export(request.body)
         if match := _EXPORT_PATH.match(path):
-            return self._feature("export") or self._job(match["id"], bool(match["download"]))
+            return self._feature("export") or await self._job(match["id"], bool(match["download"]))
         if match := _RECORDING_PATH.match(path):
             return self._recording(match["id"], match["what"], request.query)
         if path.startswith("/events/") and get:
@@ -401,7 +408,9 @@ class GatewaySimulator:
         if rest == "/snapshot" and get:
             return self._feature("snapshot") or await self._snapshot(guid, request.query)
         if rest.startswith("/ptz/"):
-            return self._feature("ptz") or self._limited("ptz") or self._ptz(request, guid, rest)
+            return (
+                self._feature("ptz") or self._limited("ptz") or await self._ptz(request, guid, rest)
+            )
         return error(404, "NOT_FOUND", "Endpoint not found")
 
     def _live(self, guid: str) -> list[dict[str, Any]]:
@@ -431,7 +440,7 @@ class GatewaySimulator:
 
     # -- PTZ --------------------------------------------------------------------------
 
-    def _ptz(self, request: Request, guid: str, rest: str) -> Response:
+    async def _ptz(self, request: Request, guid: str, rest: str) -> Response:
         state = self.ptz.get(guid)
         if state is None:
             return error(400, "INVALID_REQUEST", "Camera does not support PTZ")
@@ -450,23 +459,22 @@ class GatewaySimulator:
             preset = next((p for p in PRESETS if str(p[0]) == rest[12:]), None)
             if preset is None:
                 return error(404, "NOT_FOUND", f"Preset {rest[12:]} not found")
-            state.pan, state.tilt, state.zoom = preset[2:]
+            state.move_to(*preset[2:], speed=1.0)
+            await state.arrived()
             return _ok({"status": "success", "presetId": preset[0], "presetName": preset[1]})
         body = _numbers(request.body, ("pan", "tilt", "zoom"))
         if body is None:
             return error(400, "INVALID_REQUEST", "Invalid request parameters")
+        speed = speed_of(request.body)
         if rest == "/ptz/move":
-            state.pan = body.get("pan", state.pan) % 360.0
-            state.tilt = body.get("tilt", state.tilt)
-            state.zoom = body.get("zoom", state.zoom)
+            here = state.dome.pose()
+            pan, tilt = body.get("pan", here.pan), body.get("tilt", here.tilt)
+            state.move_to(pan, tilt, body.get("zoom", here.zoom), speed)
         elif rest == "/ptz/relative":
-            state.pan = (state.pan + body.get("pan", 0.0)) % 360.0
-            state.tilt = state.tilt + body.get("tilt", 0.0)
-            state.zoom = state.zoom + body.get("zoom", 0.0)
+            state.move_by(body.get("pan", 0.0), body.get("tilt", 0.0), body.get("zoom", 0.0), speed)
         else:
             return error(404, "NOT_FOUND", "Endpoint not found")
-        state.tilt = min(90.0, max(-90.0, state.tilt))
-        state.zoom = min(20.0, max(1.0, state.zoom))
+        await state.arrived()
         return _ok(
             {
                 "status": "success",
@@ -536,10 +544,20 @@ class GatewaySimulator:
         start, end = _time(document.get("startTime")), _time(document.get("endTime"))
         if start is None or end is None or end <= start:
             return error(400, "INVALID_REQUEST", "cameraId, startTime and endTime are required")
+        spans = recorded_spans(start, end)
+        if not spans:
+            return error(404, "RECORDING_NOT_FOUND", "Recording not available")
+        running = [job for job in self._jobs.values() if self._status(job) != "completed"]
+        if len([job for job in running if self._status(job) != "failed"]) >= MAX_EXPORTS:
+            return error(
+                429, "RATE_LIMIT_EXCEEDED", "Too many exports running", {"Retry-After": "5"}
+            )
+        camera = self.cameras[document["cameraId"]]
         job = _Job(
             f"exp-{secrets.token_hex(4)}", document["cameraId"], stamp(start), stamp(end), 0.0
         )
-        job.created = time.monotonic()
+        job.created, job.spans = time.monotonic(), spans
+        job.file = asyncio.ensure_future(self.clips.get(job.id, camera.name, spans))
         self._jobs[job.id] = job
         return _ok(
             {
@@ -552,20 +570,31 @@ class GatewaySimulator:
             }
         )
 
-    def _job(self, job_id: str, download: bool) -> Response:
+    @staticmethod
+    def _status(job: _Job) -> str:
+        steps = (time.monotonic() - job.created) / EXPORT_STEP
+        if steps < 1:
+            return "queued"
+        if steps < 3 or job.file is None or not job.file.done():
+            return "processing"
+        return "failed" if job.file.cancelled() or job.file.exception() else "completed"
+
+    async def _job(self, job_id: str, download: bool) -> Response:
         job = self._jobs.get(job_id)
         if job is None:
             return error(404, "NOT_FOUND", f"Export {job_id} not found")
-        steps = (time.monotonic() - job.created) / EXPORT_STEP
-        status = "queued" if steps < 1 else "processing" if steps < 3 else "completed"
+        status = self._status(job)
         if download:
             if status != "completed":
                 return error(409, "EXPORT_NOT_READY", "Export is not completed")
-            return Response(200, b"", content_type="video/mp4")
+            camera = self.cameras[job.camera_id]
+            clip = await self.clips.get(job.id, camera.name, job.spans)
+            name = f'attachment; filename="export_{camera.id}_{job.id}.mp4"'
+            return Response(200, clip, "video/mp4", {"Content-Disposition": name})
         document: dict[str, Any] = {
             "exportId": job.id,
             "status": status,
-            "progress": {"queued": 0, "processing": 50, "completed": 100}[status],
+            "progress": {"queued": 0, "processing": 50, "completed": 100, "failed": 0}[status],
         }
         if status == "completed":
             document["downloadUrl"] = f"{self.url}{API}/recordings/export/{job.id}/download"
