@@ -21,6 +21,8 @@ from __future__ import annotations
 import io
 import re
 import ssl
+import threading
+import time
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
@@ -40,6 +42,8 @@ from viewer.core.errors import (
     VigilError,
 )
 from viewer.core.redact import mask_url
+from viewer.media.live_join import MAX_WAIT as JOIN_WAIT
+from viewer.media.live_join import join_delay
 from viewer.media.tls import refusal
 
 # At most 15 digits: any length or delay a server means fits, and int() takes it.
@@ -60,7 +64,12 @@ class HttpOpener:
         connect_timeout: float,
         read_timeout: float,
         pinned: PinnedCertificate | None = None,
+        *,
+        waiting_since: float | None = None,
     ) -> None:
+        """``waiting_since``: since when (``time.monotonic()``) the player has waited for
+        a first picture; joining a live playlist at a fresh segment may hold it back
+        only while that wait stays short (media/live_join.py)."""
         if pinned is not None:
             context = pinned.ssl_context()
         else:
@@ -73,6 +82,9 @@ class HttpOpener:
         )
         self._tls_only = False
         self._given_up: VigilError | None = None
+        self._giving_up = threading.Event()
+        self._first = True
+        self._waiting_since = time.monotonic() if waiting_since is None else waiting_since
 
     def give_up(self, reason: VigilError) -> None:
         """Fail every open and read from now on, from any thread.
@@ -82,6 +94,7 @@ class HttpOpener:
         timeout fires and the player never learns; failing its I/O ends the demux.
         """
         self._given_up = self._given_up or reason
+        self._giving_up.set()
 
     @property
     def given_up(self) -> VigilError | None:
@@ -102,14 +115,27 @@ class HttpOpener:
             raise _status_error(response, where)
         length = _content_length(response)
         if length is not None and length <= WHOLE_BODY_LIMIT:
-            try:
-                body = response.read()
-            except httpx.HTTPError as exc:
-                raise _transport_error(exc, where, None) from None
-            finally:
-                response.close()
+            body = self._read(response, where)
+            first, self._first = self._first, False
+            budget = JOIN_WAIT - (time.monotonic() - self._waiting_since)
+            delay = join_delay(body, time.time(), budget) if first else None
+            if delay is not None:
+                # A live playlist whose newest segment is old: join at the next one
+                # (media/live_join.py), unless the player gives up meanwhile.
+                if self._giving_up.wait(delay):
+                    self._check()
+                return self(url, flags, options)
             return _WholeBody(body, self._check)
+        self._first = False
         return _StreamedBody(response, where, self._check)
+
+    def _read(self, response: httpx.Response, where: str) -> bytes:
+        try:
+            return response.read()
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc, where, None) from None
+        finally:
+            response.close()
 
     def _get(self, url: str) -> tuple[httpx.Response, str]:
         """The response at the end of the redirects, and its masked URL."""

@@ -213,6 +213,8 @@ class StreamPlayer:
         self._thread: threading.Thread | None = None
         self._helpers: list[threading.Thread] = []
         self._delivered = False
+        # Monotonic seconds since the player has been waiting for a first picture.
+        self._trying_since = 0.0
         # The decode state of the current connection, and whether any viewer is visible.
         self._decode_lock = threading.Lock()
         self._link: _Link | None = None
@@ -381,6 +383,7 @@ class StreamPlayer:
         """Play, reconnecting as needed; returns the state to end in."""
         self._set_state(StateInfo(PlayerState.CONNECTING))
         connecting_since = self._clock.monotonic()
+        self._trying_since = time.monotonic()
         # A follower's first description is asked for at the clock's position.
         following = self._following
         description = self.description if following is None else None
@@ -416,6 +419,8 @@ class StreamPlayer:
             # never came up is retried ever more slowly.
             if self._delivered:
                 self._backoff.reset()
+                # A first picture is awaited again from now (media/live_join.py).
+                self._trying_since = time.monotonic()
             delay = self._backoff.next_delay()
             if isinstance(error, RateLimitedError) and error.retry_after:
                 # A server may ask for a pause, not for the camera to be given up.
@@ -469,7 +474,13 @@ class StreamPlayer:
         # The read timeout is how long the stream may be silent: learned from its rhythm.
         silence = self._rhythm.silence_limit()
         opener = (
-            HttpOpener(description.ca_file, self._open_timeout, silence, description.pinned)
+            HttpOpener(
+                description.ca_file,
+                self._open_timeout,
+                silence,
+                description.pinned,
+                waiting_since=self._trying_since,
+            )
             if plan.fetched_by_httpx
             else None
         )

@@ -17,7 +17,8 @@ the usual authorities, a site's own, or one pinned certificate (media/tls.py).
 
 A network stream paces itself; a file or an HLS playlist arrives as fast as it can
 be read, so the player holds each frame until its presentation time. Live HLS starts at
-the newest segment of the window, so it plays one to two segments behind the edge.
+the newest segment of the window, joined when it is fresh (media/live_join.py), so it
+plays a little more than a segment behind the camera.
 """
 
 from __future__ import annotations

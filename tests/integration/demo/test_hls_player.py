@@ -7,7 +7,9 @@ import itertools
 import math
 import threading
 import time
+from datetime import datetime
 
+import httpx
 import numpy as np
 import pytest
 
@@ -74,6 +76,36 @@ def test_live_hls_plays_the_camera_from_near_the_live_edge(library):
     assert all(1 <= (b - a) % (LOOP_SECONDS * FPS) <= 3 for a, b in itertools.pairwise(indices))
     assert PlayerState.PLAYING in states
     assert PlayerState.RECONNECTING not in states
+
+
+def next_boundary(playlist_url: str) -> float:
+    """Unix seconds when the next segment after the playlist's newest one is due."""
+    text = httpx.get(playlist_url).text
+    stamp = duration = 0.0
+    for line in text.splitlines():
+        if line.startswith("#EXT-X-PROGRAM-DATE-TIME:"):
+            stamp = datetime.fromisoformat(line.split(":", 1)[1].replace("Z", "+00:00")).timestamp()
+        elif line.startswith("#EXTINF:"):
+            duration = float(line[8:].rstrip(","))
+            stamp += duration
+    return stamp + duration
+
+
+def test_joined_late_in_a_segment_the_player_waits_for_the_next_and_stays_near_the_edge(library):
+    with hls_server(library) as served:
+        url = served.live("cam07", "sub")
+        # Warm the stream, then join 1.5 s after a segment was published: FFmpeg's
+        # reloads keep the phase of its first load, so a player starting now would play
+        # 3.5 s behind the camera for the whole session.
+        httpx.get(url)
+        time.sleep(max(0.0, next_boundary(url) + 1.5 - time.time()))
+        started = time.time()
+        seen, _ = watch(url, pictures=4 * FPS)
+    first_arrival = seen[0][0]
+    assert first_arrival - started < 1.5 + 0.5  # a short wait, not a segment's
+    # Past the first reload, every picture stays within 1.5 target durations.
+    behind = [behind_the_clock(arrival, picture) for arrival, picture in seen[2 * FPS :]]
+    assert max(behind) < 1.5 * SEGMENT, max(behind)
 
 
 def test_a_warming_muxer_reads_as_connecting_then_plays(library):
