@@ -14,9 +14,12 @@ import numpy as np
 import pytest
 
 from tests.integration.backends.gateway.rest import SITE, run
+from tests.integration.demo.test_hostile_clients import TCP, RawClient, ServerThread
 from viewer.backends.gateway.backend import GatewayBackend
 from viewer.demo import clockface
+from viewer.demo.footage import FootageLibrary
 from viewer.demo.recordings import recorded_spans
+from viewer.demo.rtsp_playback import playback_sources
 from viewer.media.player import StreamPlayer
 
 FAST_OPEN = {"rtsp_transport": "tcp", "analyzeduration": "0", "probesize": "32"}
@@ -182,3 +185,82 @@ def test_each_session_encodes_on_a_thread_of_its_own_never_on_the_servers_loop(
     first, second = threads.values()
     assert loop_thread not in first | second
     assert not first & second
+
+
+@pytest.fixture
+def playback_server(footage_cache):
+    library = FootageLibrary(footage_cache)
+    with ServerThread(library) as server:
+        server.on_demand["playback"] = playback_sources({"gate": "Gate"})
+        yield server
+    library.close()
+
+
+@pytest.fixture
+def clients():
+    opened: list[RawClient] = []
+
+    def connect(port: int) -> RawClient:
+        opened.append(RawClient(port))
+        return opened[-1]
+
+    yield connect
+    for client in opened:
+        client.close()
+
+
+def session_of(client: RawClient, uri: str) -> str:
+    described = client.request("DESCRIBE", uri, 1)
+    assert described.status == 200
+    (control,) = [
+        line.split(":", 1)[1]
+        for line in described.body.decode().splitlines()
+        if line.startswith("a=control:rtsp")
+    ]
+    assert control.endswith("/trackID=0?" + uri.split("?", 1)[1])  # the query kept
+    setup = client.request("SETUP", control, 2, Transport=TCP)
+    assert setup.status == 200
+    return setup.headers["session"].split(";")[0]
+
+
+def test_pause_keeps_the_place_and_play_ranges_move_it(playback_server, clients):
+    at = inside_a_recording()
+    start = at.isoformat().replace("+00:00", "Z")
+    uri = f"rtsp://127.0.0.1:{playback_server.port}/playback/gate?start={start}&speed=4"
+    client = clients(playback_server.port)
+    session = session_of(client, uri)
+    later = (at + timedelta(seconds=60)).strftime("%Y%m%dT%H%M%SZ")
+    moved = client.request("PLAY", uri, 3, Session=session, Range=f"clock={later}-")
+    assert moved.status == 200 and moved.headers["range"] == "npt=60.000-"
+    time.sleep(1.0)
+    paused = client.request("PAUSE", uri, 4, Session=session)
+    assert paused.status == 200 and paused.media_frames > 0
+    time.sleep(1.0)
+    resumed = client.request("PLAY", uri, 5, Session=session)
+    assert resumed.status == 200
+    # Where it stopped: about four recorded seconds a second, not a second more for the pause.
+    place = float(resumed.headers["range"].removeprefix("npt=").rstrip("-"))
+    assert 61.0 <= place <= 60 + 4 * 1.0 + 1.5, place
+    future = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y%m%dT%H%M%SZ")
+    refused = client.request("PLAY", uri, 6, Session=session, Range=f"clock={future}-")
+    assert refused.status == 457
+    assert client.request("TEARDOWN", uri, 7, Session=session).status == 200
+
+
+def test_a_torn_down_session_lets_its_encoding_thread_go(playback_server, clients):
+    def encoders():
+        return [t for t in threading.enumerate() if t.name.startswith("demo playback")]
+
+    before = len(encoders())
+    start = inside_a_recording().isoformat().replace("+00:00", "Z")
+    uri = f"rtsp://127.0.0.1:{playback_server.port}/playback/gate?start={start}&speed=1"
+    client = clients(playback_server.port)
+    session = session_of(client, uri)
+    assert client.request("PLAY", uri, 3, Session=session).status == 200
+    time.sleep(0.5)
+    assert len(encoders()) == before + 1
+    assert client.request("TEARDOWN", uri, 4, Session=session).status == 200
+    deadline = time.monotonic() + 10
+    while len(encoders()) > before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(encoders()) == before
