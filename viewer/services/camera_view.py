@@ -19,12 +19,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
 
-from viewer.core.errors import NotFoundError, UnreachableError, VigilError
+from viewer.core.errors import NotFoundError, NotSupportedError, UnreachableError, VigilError
 from viewer.core.models import CameraRef, Quality
+from viewer.core.playback import PlaybackClock
 from viewer.core.streams import StreamDescription, choose_stream
 from viewer.media.frames import VideoImage
-from viewer.media.player import Subscription
+from viewer.media.player import StateListener, Subscription, Wake
 from viewer.media.state import PlayerState, StateInfo
 from viewer.media.stats import StatsSnapshot
 from viewer.services.directory import Directory, SiteSession, SiteStatus
@@ -38,6 +41,20 @@ HIDDEN_GRACE = 30.0
 RESOLVE_TIMEOUT = 30.0
 
 
+class Playback(Protocol):
+    """What a tile following a playback clock needs (services/playback.py has it)."""
+
+    clock: PlaybackClock
+
+    async def describe(self, ref: CameraRef, at: datetime, speed: float) -> StreamDescription:
+        """The camera's recording at ``at``, played at ``speed``."""
+
+    def subscribe(
+        self, ref: CameraRef, description: StreamDescription, wake: Wake, on_state: StateListener
+    ) -> Subscription:
+        """A player of its own for this tile, following the clock from its start."""
+
+
 def _nothing() -> None:
     pass
 
@@ -45,10 +62,17 @@ def _nothing() -> None:
 class _Feed:
     """A subscription and the quality it was opened for."""
 
-    def __init__(self, subscription: Subscription, quality: Quality) -> None:
+    def __init__(
+        self, subscription: Subscription, quality: Quality, recorded: bool = False
+    ) -> None:
         self.subscription = subscription
         self.quality = quality
+        self.recorded = recorded
+        """A player of its own following the playback clock, not the shared live one."""
         self.seen_picture = False
+        self.last_instant: float | None = None
+        self.interval: float | None = None
+        """The shortest time between two recorded pictures seen: one frame's step."""
 
     def close(self) -> None:
         self.subscription.close()
@@ -79,6 +103,11 @@ class CameraView:
         self._release_timer: asyncio.TimerHandle | None = None
         self._closed = False
         self._refused: set[Quality] = set()
+        self.playback: Playback | None = None
+        """Set while the tile follows a playback clock (services/playback.py)."""
+        self.recording_missing = False
+        """Following the clock to an instant this camera recorded nothing at."""
+        self._playbacks = 0
 
     @property
     def quality(self) -> Quality | None:
@@ -90,6 +119,8 @@ class CameraView:
     def state(self) -> StateInfo:
         if self._error is not None:
             return StateInfo(PlayerState.FAILED, self._error)
+        if self.playback is not None and self.recording_missing:
+            return StateInfo(PlayerState.STOPPED)
         site = self._site_wait
         if site is not None and site.status is SiteStatus.RETRYING:
             return StateInfo(PlayerState.RECONNECTING, site.error, site.retry_at)
@@ -134,6 +165,9 @@ class CameraView:
         for feed in (self._active, self._pending):
             if feed is not None:
                 feed.subscription.set_box(width, height)
+        if self.playback is not None:
+            # A recorded stream stays as opened: another would need a session in step.
+            return
         current = self._pending or self._active
         if current is not None and current.quality is wanted:
             return
@@ -177,6 +211,60 @@ class CameraView:
 
         return resolve
 
+    async def play_back(self, playback: Playback) -> None:
+        """Follow ``playback``'s clock on a player of this tile's own. The live picture
+        stays on screen until the first recorded one arrives."""
+        self.playback, self._error = playback, None
+        self._playbacks += 1
+        attempt = self._playbacks
+        quality = self.quality or Quality.SUB
+        clock = playback.clock
+        try:
+            description = await playback.describe(self.ref, clock.position(), clock.speed)
+        except NotSupportedError:
+            # A camera that records nothing: no live picture may pass for a recorded one.
+            if attempt == self._playbacks:
+                self._release()
+                self.recording_missing = True
+                self._poke()
+            return
+        except VigilError as exc:
+            if attempt == self._playbacks:
+                self._fail(exc)
+            return
+        if self._closed or self.playback is not playback or attempt != self._playbacks:
+            return
+        subscription = playback.subscribe(
+            self.ref, description, self._poke, lambda _info: self._poke()
+        )
+        subscription.set_box(*self._box)
+        subscription.set_visible(not self._suspended)
+        if self._pending is not None:
+            self._pending.close()
+        self._pending = _Feed(subscription, quality, recorded=True)
+        self._poke()
+
+    async def go_live(self) -> None:
+        """Back to the shared live stream; the recorded picture stays until it shows."""
+        if self.playback is None:
+            return
+        self.playback, self.recording_missing, self._error = None, False, None
+        self._playbacks += 1
+        if self._pending is not None and self._pending.recorded:
+            self._pending.close()
+            self._pending = None
+        if self._box[0] > 0 and self._box[1] > 0 and not self._suspended:
+            camera = self._directory.camera(self.ref)
+            offered = camera.streams if camera and camera.streams else ()
+            streams = [s for s in offered if s.quality not in self._refused] or offered
+            quality = choose_stream(streams, *self._box).quality if streams else Quality.MAIN
+            await self._open(quality)
+
+    def set_recording_missing(self, missing: bool) -> None:
+        if missing != self.recording_missing:
+            self.recording_missing = missing
+            self._poke()
+
     def take(self) -> VideoImage | None:
         """The newest picture to paint, if one arrived since the last call."""
         pending = self._pending
@@ -185,7 +273,8 @@ class CameraView:
             if image is not None:
                 self._promote(pending)
                 return self._seen(pending, image)
-            if self._active is not None and pending.subscription.state.state is PlayerState.FAILED:
+            failed = pending.subscription.state.state is PlayerState.FAILED
+            if self._active is not None and failed and not pending.recorded:
                 # The other stream cannot be had (say, the main stream needs rights the
                 # sub-stream does not): stay on what works.
                 log.info("%s: staying on %s stream", self.ref, self._active.quality)
@@ -202,7 +291,17 @@ class CameraView:
             self._active.close()
         self._active, self._pending = feed, None
 
+    @property
+    def frame_interval(self) -> float | None:
+        """Seconds of recording between two pictures of the stream on screen, once seen."""
+        return self._active.interval if self._active is not None else None
+
     def _seen(self, feed: _Feed, image: VideoImage) -> VideoImage:
+        if feed.recorded and image.instant is not None:
+            if feed.last_instant is not None and image.instant > feed.last_instant:
+                step = image.instant - feed.last_instant
+                feed.interval = step if feed.interval is None else min(feed.interval, step)
+            feed.last_instant = image.instant
         if not feed.seen_picture:
             feed.seen_picture = True
             self._directory.learn_size(

@@ -42,7 +42,13 @@ from viewer.media.state import PlayerState, StateInfo
 from viewer.services.camera_view import CameraView
 from viewer.ui.dragdrop import camera_from_mime, camera_mime
 from viewer.ui.tasks import spawn
-from viewer.ui.wording import clock_text, detail_text, state_text, statistics_text
+from viewer.ui.wording import (
+    NO_RECORDING,
+    clock_text,
+    detail_text,
+    state_text,
+    statistics_text,
+)
 
 BACKGROUND = QColor(12, 12, 14)
 SELECTED = QColor(64, 156, 255)
@@ -205,7 +211,12 @@ class VideoTile(QWidget):
 
     def _update_message(self) -> None:
         """The words in the middle of the tile; recomputed on change and each second."""
-        self._message = "Drop a camera here" if self._view is None else state_text(self._state)
+        if self._view is None:
+            self._message = "Drop a camera here"
+        elif self._view.playback is not None and self._view.recording_missing:
+            self._message = NO_RECORDING
+        else:
+            self._message = state_text(self._state)
         self.update()
 
     def _update_statistics(self) -> None:
