@@ -226,7 +226,8 @@ class GatewaySimulator:
         if path == SOCKET_PATH:
             if "websocket" in self.switched_off:
                 return error(404, "NOT_FOUND", "Endpoint not found")
-            return self.socket.upgrade(request)
+            refusal = error(400, "INVALID_REQUEST", "A WebSocket upgrade is required")
+            return self.socket.upgrade(request) or refusal
         if not path.startswith(API + "/"):
             return error(404, "NOT_FOUND", "Endpoint not found")
         return await self._api(request, path[len(API) :])
@@ -234,7 +235,7 @@ class GatewaySimulator:
     def _login(self, body: bytes) -> Response:
         try:
             document = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             document = None
         if not isinstance(document, dict):
             return error(400, "INVALID_REQUEST", "Invalid request parameters")
@@ -537,9 +538,10 @@ class GatewaySimulator:
     def _export(self, body: bytes) -> Response:
         try:
             document = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             document = None
-        if not isinstance(document, dict) or document.get("cameraId") not in self.cameras:
+        camera_id = document.get("cameraId") if isinstance(document, dict) else None
+        if not isinstance(camera_id, str) or camera_id not in self.cameras:
             return error(400, "INVALID_REQUEST", "cameraId, startTime and endTime are required")
         start, end = _time(document.get("startTime")), _time(document.get("endTime"))
         if start is None or end is None or end <= start:
@@ -630,7 +632,7 @@ def _numbers(body: bytes, keys: tuple[str, ...]) -> dict[str, float] | None:
     a JSON object or has a key that is not a finite number."""
     try:
         document = json.loads(body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(document, dict):
         return None

@@ -62,10 +62,12 @@ class EventSocket:
         for client in list(self._clients):
             client.writer.transport.abort()
 
-    def upgrade(self, request: Request) -> Response:
+    def upgrade(self, request: Request) -> Response | None:
+        """The 101 that hands the connection over; None for a request that is no
+        WebSocket upgrade (the server refuses it in its envelope)."""
         key = request.headers.get("sec-websocket-key", "")
         if request.headers.get("upgrade", "").lower() != "websocket" or not key:
-            return Response(400, b'{"error":{"code":"INVALID_REQUEST","statusCode":400}}')
+            return None
         return Response(
             101,
             headers={
@@ -109,7 +111,7 @@ class EventSocket:
     def _command(self, client: _Client, text: str) -> None:
         try:
             command = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             command = None
         if not isinstance(command, dict) or command.get("action") != "subscribe":
             client.send(

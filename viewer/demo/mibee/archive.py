@@ -34,9 +34,9 @@ def parse_time(text: str | None) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        return moment.astimezone(UTC) if moment.tzinfo else None
+    except (ValueError, OverflowError):  # OverflowError: UTC is before the year 1 or after 9999
         return None
-    return moment.astimezone(UTC) if moment.tzinfo else None
 
 
 def spans(
@@ -107,7 +107,10 @@ def gaps(day_text: str | None) -> dict[str, Any] | None:
         day = datetime.strptime(day_text or "", "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         return None
-    recorded = spans(day, min(day + timedelta(days=1), datetime.now(UTC)))
+    now = datetime.now(UTC)
+    if day > now:
+        return {"gaps": []}
+    recorded = spans(day, min(day + timedelta(days=1), now))
     holes = itertools.pairwise(recorded)
     return {"gaps": [_gap(before[1], after[0]) for before, after in holes]}
 

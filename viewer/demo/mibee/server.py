@@ -428,7 +428,7 @@ class MibeeSimulator:
         method = request.method
         try:
             body = json.loads(request.body) if request.body else None
-        except ValueError:
+        except (ValueError, RecursionError):
             return _error(400, "invalid input: body is not JSON", "INVALID_INPUT")
         try:
             if rest == ["move"] and method == "POST":
