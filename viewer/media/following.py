@@ -187,11 +187,16 @@ class Following:
         if lateness <= DRIFT:
             self._late_since = None
             return self._show()
+        if first:
+            # Something to look at at once; the pictures after it must catch up.
+            self._late_since = now
+            return self._show()
         if self._late_since is None:
             self._late_since = now
-        patient = now - self._late_since < LAG_PATIENCE and not first
-        if patient or now - self._last_restart < RESYNC_SPACING:
-            return self._show()
+        if now - self._late_since < LAG_PATIENCE or now - self._last_restart < RESYNC_SPACING:
+            # A late picture is passed over, as a client-paced one is: the tile keeps
+            # the last one rather than show one the clock has left behind.
+            return Verdict.SKIP
         self._last_restart = now
         self._restart = True
         return Verdict.RESTART

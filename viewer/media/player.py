@@ -61,7 +61,7 @@ from viewer.media.following import Following, ResolveAt, Verdict
 from viewer.media.frames import VideoImage
 from viewer.media.http_io import HttpOpener
 from viewer.media.mailbox import Mailbox
-from viewer.media.recorded import OffsetInstants, PlaylistTap, parse_playlist
+from viewer.media.recorded import OffsetInstants, PlaylistTap, asked_start, parse_playlist
 from viewer.media.rhythm import Rhythm
 from viewer.media.sources import OpenPlan, open_plan
 from viewer.media.state import PlayerState, StateInfo
@@ -590,11 +590,16 @@ class StreamPlayer:
         at the end of the recording hold the last picture until the clock moves back."""
         following = self._following
         assert following is not None
-        epoch = self._asked if self._asked is not None else following.position
+        # The start the URL asks for (it may be rounded), else the instant asked for.
+        asked = self._asked if self._asked is not None else following.position
+        epoch = asked_start(self.description.url) or asked
         playlist = parse_playlist(playlist_text, epoch) if playlist_text is not None else None
         if playlist is not None and playlist.dated and playlist.first_instant is not None:
             epoch = playlist.first_instant
         instants = OffsetInstants(epoch)
+        if plan.server_paced:
+            # FFmpeg's RTSP counts from the first RTP timestamp, which is the start asked.
+            instants.first = 0.0
 
         time_base = float(stream.time_base or 1 / 90_000)
         sought = False

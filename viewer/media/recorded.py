@@ -22,7 +22,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from viewer.core.errors import MalformedResponseError
 
@@ -147,6 +147,22 @@ class PlaylistTap:
         if len(body) <= PLAYLIST_LIMIT:
             self.text = body.decode("utf-8", "replace")
         return io.BytesIO(body)
+
+
+def asked_start(url: str) -> float | None:
+    """The instant an RTSP playback URL asks for (``start`` or ``startTime`` in its
+    query, ISO 8601 with a zone), which may be rounded from the one the player asked
+    the backend for (the gateway's are whole seconds); None when it names none."""
+    query = parse_qs(urlsplit(url).query)
+    for key in ("start", "startTime"):
+        for value in query.get(key, []):
+            try:
+                stamp = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            if stamp.tzinfo is not None:
+                return stamp.timestamp()
+    return None
 
 
 class OffsetInstants:

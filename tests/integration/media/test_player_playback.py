@@ -20,9 +20,11 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from tests.integration.backends.gateway.rest import SITE as SITE_OF_GATEWAY
 from tests.integration.backends.mibee import nvr
 from tests.integration.backends.milestone import xprotect
 from viewer.backends.base import Backend
+from viewer.backends.gateway.backend import GatewayBackend
 from viewer.core.playback import PlaybackClock
 from viewer.demo.clockface import read_instant
 from viewer.demo.hls.service import HlsService
@@ -261,5 +263,47 @@ def test_a_dropped_session_resumes_at_the_clock_not_at_live():
                 after = await tape.pictures(4, after=dropped + 0.5)
                 assert_shows_the_clock(after[-2:])
                 assert abs(burned_in(after[-1].image) - time.time()) > 3600
+
+    asyncio.run(scenario())
+
+
+@contextlib.asynccontextmanager
+async def gateway(demo_site) -> AsyncIterator[Backend]:
+    """The demo site's REST gateway, whose playback URLs its RTSP server plays."""
+    (entry,) = [e for e in demo_site.site.describe() if e["kind"] == "gateway"]
+    backend = GatewayBackend(SITE_OF_GATEWAY, entry["url"], entry["user"], entry["password"])
+    await backend.open()
+    try:
+        yield backend
+    finally:
+        await backend.close()
+
+
+def test_a_gateway_rtsp_playback_follows_seeks_pauses_and_plays_four_times_as_fast(demo_site):
+    async def scenario():
+        async with gateway(demo_site) as backend:
+            tree = await backend.camera_tree()
+            camera = sorted(tree.all_cameras(), key=lambda c: c.name)[0].ref.camera_id
+            clock = PlaybackClock(recorded_instant(hours_ago=3))
+            async with following(backend, camera, clock) as tape:
+                await tape.pictures(3)
+                assert_shows_the_clock(await tape.pictures(5, after=time.monotonic()))
+                clock.seek(clock.position() - timedelta(minutes=30))
+                sought = time.monotonic()
+                assert_shows_the_clock((await tape.pictures(6, after=sought))[1:])
+                clock.pause()
+                paused_at = clock.position().timestamp()
+                await asyncio.sleep(2)
+                held = tape.since(time.monotonic() - 1.5)
+                assert all(abs(burned_in(h.image) - paused_at) < 0.5 for h in held)
+                clock.play()
+                clock.set_speed(4)
+                await tape.pictures(3, after=time.monotonic() + 1)
+                start = tape.handed[-1]
+                await asyncio.sleep(4)
+                end = tape.handed[-1]
+                rate = (burned_in(end.image) - burned_in(start.image)) / (end.at - start.at)
+                assert 2.5 < rate < 5.5
+                assert_shows_the_clock(tape.since(time.monotonic() - 2))
 
     asyncio.run(scenario())

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from viewer.core.errors import MalformedResponseError
 from viewer.demo.hls.recorded import playlist as demo_playlist
-from viewer.media.recorded import OffsetInstants, PlaylistTap, parse_playlist
+from viewer.media.recorded import OffsetInstants, PlaylistTap, asked_start, parse_playlist
 
 T0 = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 NAME = "recorded.ts?from={origin}&at={at}&until={until}"
@@ -127,3 +127,20 @@ def test_instants_count_from_the_first_timestamp_seen_even_after_a_seek():
     assert instants(5.4) == pytest.approx(1004.0)
     # A seek back reads earlier timestamps on the same scale.
     assert instants(1.9) == pytest.approx(1000.5)
+
+
+def test_an_rtsp_playback_url_names_the_start_the_server_was_asked_for():
+    url = "rtsp://u:p@127.0.0.1:8554/playback/c1?start=2026-03-29T00:30:05Z&speed=4"
+    assert asked_start(url) == T0.timestamp() + 5
+    assert asked_start("rtsp://h/playback/c1?startTime=2026-03-29T02:30:05%2B02:00") == (
+        T0.timestamp() + 5
+    )
+    assert asked_start("rtsp://h/playback/c1?start=yesterday") is None
+    assert asked_start("rtsp://h/playback/c1?start=2026-03-29T00:30:05") is None
+    assert asked_start("rtsp://h/live/c1") is None
+
+
+@given(st.text(max_size=200))
+def test_any_query_gives_a_start_or_none(query):
+    start = asked_start(f"rtsp://h/p?{query}")
+    assert start is None or isinstance(start, float)
