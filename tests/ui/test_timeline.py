@@ -280,3 +280,16 @@ def test_the_bar_shows_what_the_session_reports_without_echoing_it(qtbot):
     bar.set_playing(False)
     assert bar.speed == 8.0 and bar.skip_gaps_button.isChecked() and bar.sync_button.isChecked()
     assert session.calls == []
+
+
+def test_a_narrow_bar_folds_its_toggles_away_rather_than_widening_the_window(qtbot):
+    bar = PlaybackBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.resize(bar.minimumWidth(), 40)
+    qtbot.wait(10)
+    assert bar.play_button.isVisible() and bar.live_button.isVisible()
+    assert not bar.sync_button.isVisible() and not bar.skip_gaps_button.isVisible()
+    bar.resize(900, 40)
+    qtbot.wait(10)
+    assert bar.sync_button.isVisible() and bar.skip_gaps_button.isVisible()

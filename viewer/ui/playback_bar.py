@@ -18,8 +18,8 @@ from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QPolygonF
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QPolygonF, QResizeEvent
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from viewer.core.playback import SPEEDS
 
@@ -149,6 +149,11 @@ class PlaybackBar(QWidget):
         self.sync_button = self._toggle(
             "Sync", "Every tile follows one playback clock", self.sync_changed.emit
         )
+        # Fusion's dark palette barely marks a pressed toggle; the accent does.
+        self.setStyleSheet(
+            "QToolButton:checked { background: rgb(38, 86, 140);"
+            " border: 1px solid rgb(64, 156, 255); border-radius: 3px; }"
+        )
         self.time_label = QLabel(self)
         self.time_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.time_label.setToolTip("The instant shown, in local time")
@@ -159,8 +164,9 @@ class PlaybackBar(QWidget):
         self.live_button.setToolTip("Back to live video")
         self.live_button.setCheckable(True)
         self.live_button.clicked.connect(self._live_clicked)
+        self.time_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 2, 6, 2)
+        layout.setContentsMargins(4, 2, 4, 2)
         layout.setSpacing(2)
         for widget in (
             self.previous_event_button,
@@ -170,16 +176,30 @@ class PlaybackBar(QWidget):
             self.next_event_button,
         ):
             layout.addWidget(widget)
-        layout.addSpacing(8)
+        layout.addSpacing(4)
         layout.addWidget(self.speed_box)
-        layout.addSpacing(8)
+        layout.addSpacing(4)
         layout.addWidget(self.skip_gaps_button)
         layout.addWidget(self.sync_button)
-        layout.addSpacing(16)
-        layout.addWidget(self.time_label)
-        layout.addStretch(1)
+        layout.addSpacing(6)
+        layout.addWidget(self.time_label, 1)
         layout.addWidget(self.live_button)
+        # The transport controls and Live always fit; the toggles only where there is
+        # room, so the bar never makes the window wider than the grid needs.
+        self._toggles = (self.skip_gaps_button, self.sync_button)
+        folded = sum(button.sizeHint().width() + layout.spacing() for button in self._toggles)
+        self.setMinimumWidth(max(1, layout.minimumSize().width() - folded))
         self.set_live(True)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        layout = self.layout()
+        if layout is not None:
+            shown = not any(button.isHidden() for button in self._toggles)
+            folded = sum(button.sizeHint().width() + 2 for button in self._toggles)
+            needed = layout.minimumSize().width() + (0 if shown else folded)
+            for button in self._toggles:
+                button.setVisible(event.size().width() >= needed)
+        super().resizeEvent(event)
 
     def _button(self, icon: str, tip: str, slot: Callable[..., object]) -> QToolButton:
         button = QToolButton(self)

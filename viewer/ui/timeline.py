@@ -510,6 +510,8 @@ class Legend(QWidget):
         font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
         self.setFont(font)
         self.setToolTip("Recorded spans, event markers by type, and bookmarks")
+        # A narrow window cuts the legend short rather than growing for it.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
 
     def sizeHint(self) -> QSize:
         metrics = QFontMetrics(self.font())
@@ -578,9 +580,8 @@ class TimelinePanel(QWidget):
         self.date_picker.setToolTip("Go to a date and time (local): pick it and press Enter")
         self.date_picker.setKeyboardTracking(False)
         self.date_picker.editingFinished.connect(self._picked)
-        calendar = self.date_picker.calendarWidget()
-        if calendar is not None:
-            calendar.clicked.connect(lambda _date: self._picked())
+        # No jump on a day clicked in the calendar: a day, then its time, then Enter or Go.
+        # (Asking for the calendar here would also build it, and its menus, up front.)
         self.go_button = QToolButton(self)
         self.go_button.setText("Go")
         self.go_button.setToolTip("Show and play from the date and time picked")
@@ -598,10 +599,9 @@ class TimelinePanel(QWidget):
         self.now_button.setToolTip("Bring the present into view")
         self.now_button.clicked.connect(lambda: self.canvas.show_instant(self._now()))
         header = QHBoxLayout()
-        header.setContentsMargins(LABEL_WIDTH, 2, 6, 0)
+        header.setContentsMargins(MARGIN, 2, 6, 0)
         header.setSpacing(4)
-        header.addWidget(Legend(self))
-        header.addStretch(1)
+        header.addWidget(Legend(self), 1)
         header.addWidget(self.zoom_out_button)
         header.addWidget(self.zoom_in_button)
         header.addWidget(self.now_button)
