@@ -21,13 +21,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from stubs import replace_unused_libraries  # installer/stubs.py, beside this script
+from distro_libs import take_from_distribution  # installer/, beside this script
+from stubs import replace_unused_libraries
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTALLER = ROOT / "installer"
 SVG = ROOT / "resources" / "icons" / "vigil.svg"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
-DEFAULT_MAINTAINER = "Vigil maintainers <maintainers@example.org>"
+UNOFFICIAL_MAINTAINER = "Unofficial Vigil build <nobody@localhost>"
 DEB_ARCHITECTURES = {"x86_64": "amd64", "aarch64": "arm64"}
 
 
@@ -141,10 +142,12 @@ def strip(bundle: Path) -> None:
 
 
 def build_deb(bundle: Path, icons: Path, version: str, dist: Path, work: Path) -> Path:
-    """/opt/vigil (the bundle), /usr/bin/vigil, a desktop entry and hicolor icons."""
+    """/opt/vigil (the bundle, less the system libraries the distribution provides),
+    /usr/bin/vigil, a desktop entry and hicolor icons."""
     root = work / "deb"
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(bundle, root / "opt" / "vigil", symlinks=True)
+    from_distribution = take_from_distribution(root / "opt" / "vigil" / "_internal")
     (root / "usr" / "bin").mkdir(parents=True)
     (root / "usr" / "bin" / "vigil").symlink_to("/opt/vigil/vigil")
     share = root / "usr" / "share"
@@ -159,11 +162,14 @@ def build_deb(bundle: Path, icons: Path, version: str, dist: Path, work: Path) -
         version=version,
         architecture=DEB_ARCHITECTURES.get(platform.machine(), platform.machine()),
         installed_size=kibibytes(root),
-        maintainer=os.environ.get("VIGIL_MAINTAINER", DEFAULT_MAINTAINER),
+        maintainer=maintainer(),
     )
     glibc = newest_glibc(root / "opt" / "vigil")
     if glibc:
         control = control.replace("libc6 (>= 2.31)", f"libc6 (>= {glibc})")
+    extra = [f"{name} (>= {version})" for name, version in sorted(from_distribution.items())]
+    if extra := [entry for entry in extra if not entry.startswith("libc6 ")]:
+        control = re.sub(r"^(Depends: .*)$", rf"\1, {', '.join(extra)}", control, flags=re.M)
     (root / "DEBIAN").mkdir()
     (root / "DEBIAN" / "control").write_text(control, encoding="utf-8")
     normalise_modes(root)
@@ -176,6 +182,30 @@ def build_deb(bundle: Path, icons: Path, version: str, dist: Path, work: Path) -
         stdout=subprocess.DEVNULL,
     )
     return deb
+
+
+def maintainer() -> str:
+    """Who answers for this package: ``VIGIL_MAINTAINER`` ("Name <email>"), else Debian's
+    own ``DEBFULLNAME`` and ``DEBEMAIL``, else the git identity the checkout commits
+    with; a build with none of them says in the package that it is unofficial."""
+    if explicit := os.environ.get("VIGIL_MAINTAINER"):
+        return explicit
+    name, email = os.environ.get("DEBFULLNAME"), os.environ.get("DEBEMAIL")
+    if not (name and email) and shutil.which("git"):
+        name, email = (
+            subprocess.run(  # noqa: S603
+                ["git", "config", f"user.{key}"],  # noqa: S607
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout.strip()
+            for key in ("name", "email")
+        )
+    if name and email:
+        return f"{name} <{email}>"
+    print(f"warning: no maintainer set (VIGIL_MAINTAINER): {UNOFFICIAL_MAINTAINER}")
+    return UNOFFICIAL_MAINTAINER
 
 
 def install(source: Path, target: Path) -> None:

@@ -149,9 +149,10 @@ async def run(_app: QApplication, demo_footage: Path, log_file: Path, seconds: f
 def _encode_first(library: FootageLibrary, checks: list[Check]) -> asyncio.Future[Any]:
     """On a first run, the streams the tiles play are encoded before the demo's other
     footage: asked for first, they wait on the library's encoders ahead of the demo's
-    own preparation, which would otherwise keep the cores (its workers take the next
-    stream as soon as they finish one) and reach a main stream only after every
-    sub-stream. What cannot be encoded shows as a tile without a picture."""
+    own preparation, which encodes every sub-stream before any main stream and whose
+    workers, taking the next stream as they release the last (``threading.Semaphore``
+    is not fair), could keep the cores from a later request. What cannot be encoded
+    shows as a tile without a picture."""
     streams = dict.fromkeys((check.demo_camera, check.quality) for check in checks)
     return asyncio.gather(
         *(asyncio.to_thread(library.load, camera, quality) for camera, quality in streams),

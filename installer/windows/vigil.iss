@@ -3,6 +3,13 @@
 ;   uv run python installer/build.py --no-package        -> dist\vigil\ (PyInstaller)
 ;   iscc /DAppVersion=0.1.0 installer\windows\vigil.iss  -> dist\vigil-0.1.0-setup.exe
 ;
+; Signed (installer/README.md, "Signing"): define Sign and give iscc the sign tool that
+; Sign names, e.g.
+;   iscc /DAppVersion=0.1.0 /DSign "/Ssigntool=$qC:\...\signtool.exe$q sign /fd sha256
+;        /tr <timestamp server> /td sha256 /f $qvigil.pfx$q /p $q<password>$q $f" vigil.iss
+; Then vigil.exe and vigil-console.exe, setup.exe and the uninstaller are all signed. The
+; certificate and its password come from the CI's secret store, never from this file.
+;
 ; Per-machine: one copy in Program Files for every operator of a control-room PC, which
 ; needs an administrator, as IT deploys it. Settings are per user and not in the
 ; installation: %LOCALAPPDATA%\vigil\vigil\settings.json, logs in ...\Logs, the demo
@@ -48,11 +55,10 @@ WizardStyle=modern
 ; An upgrade closes a running Vigil first (and offers to restart it afterwards).
 CloseApplications=yes
 RestartApplications=yes
-; Signing (signed-ready): the workflow passes a sign tool when a certificate is set up,
-;   iscc /Ssigntool="signtool.exe sign /fd sha256 /tr http://timestamp.example /td sha256 /f $qcert.pfx$q /p $qPASSWORD$q $f" ...
-; with the certificate and password from the CI's secret store, never from this file.
-; Then uncomment the next line: setup.exe and the uninstaller are both signed.
-; SignTool=signtool
+#ifdef Sign
+SignTool=signtool
+SignedUninstaller=yes
+#endif
 
 [Languages]
 Name: "english"; MessagesFile: "compiler:Default.isl"
@@ -66,7 +72,13 @@ Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{
 Type: filesandordirs; Name: "{app}\_internal"
 
 [Files]
+#ifdef Sign
+Source: "{#BundleDir}\vigil.exe"; DestDir: "{app}"; Flags: ignoreversion sign
+Source: "{#BundleDir}\vigil-console.exe"; DestDir: "{app}"; Flags: ignoreversion sign
+Source: "{#BundleDir}\*"; Excludes: "\vigil.exe,\vigil-console.exe"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
+#else
 Source: "{#BundleDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
+#endif
 
 [Icons]
 Name: "{group}\Vigil"; Filename: "{app}\vigil.exe"; Comment: "Video surveillance console"
