@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from PySide6.QtCore import QDate, QDateTime, QPoint, QPointF, Qt, QTime, QTimeZone
 from PySide6.QtGui import QColor, QWheelEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
 from tests.integration.backends.mibee import nvr
 from tests.ui.conftest import until
@@ -293,3 +294,27 @@ def test_a_narrow_bar_folds_its_toggles_away_rather_than_widening_the_window(qtb
     bar.resize(900, 40)
     qtbot.wait(10)
     assert bar.sync_button.isVisible() and bar.skip_gaps_button.isVisible()
+
+
+def test_space_plays_and_pauses_but_a_text_field_keeps_its_spaces(qtbot):
+    window = QWidget()
+    qtbot.addWidget(window)
+    column = QVBoxLayout(window)
+    bar, grid, field = PlaybackBar(), QWidget(), QLineEdit()
+    grid.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # as the video grid is
+    for widget in (bar, grid, field):
+        column.addWidget(widget)
+    session = Recorder()
+    bar.connect_controls(session)
+    bar.set_live(False)
+    bar.set_playing(True)
+    window.show()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    grid.setFocus()
+    qtbot.wait(50)  # the window takes its focus through the event loop
+    QTest.keyClick(grid, Qt.Key.Key_Space)
+    assert session.calls == [("pause",)] and not bar.playing
+    field.setFocus()
+    QTest.keyClicks(field, "a b")
+    assert field.text() == "a b" and session.calls == [("pause",)]

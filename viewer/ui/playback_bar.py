@@ -18,7 +18,16 @@ from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QPolygonF, QResizeEvent
+from PySide6.QtGui import (
+    QColor,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPixmap,
+    QPolygonF,
+    QResizeEvent,
+    QShortcut,
+)
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from viewer.core.playback import SPEEDS
@@ -189,6 +198,10 @@ class PlaybackBar(QWidget):
         self._toggles = (self.skip_gaps_button, self.sync_button)
         folded = sum(button.sizeHint().width() + layout.spacing() for button in self._toggles)
         self.setMinimumWidth(max(1, layout.minimumSize().width() - folded))
+        # Space plays and pauses anywhere in the window (a text field keeps its spaces).
+        self.play_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
+        self.play_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        self.play_shortcut.activated.connect(self._toggle_play)
         self.set_live(True)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
