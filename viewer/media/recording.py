@@ -42,6 +42,7 @@ from viewer.core.models import TimeSpan
 from viewer.core.streams import StreamDescription
 from viewer.media.errors import opening_error, reading_error
 from viewer.media.http_io import HttpOpener
+from viewer.media.recorded import asked_start
 from viewer.media.sources import open_plan
 from viewer.media.webrtc import WebRtcSource
 
@@ -75,10 +76,30 @@ class Stamp:
 
 @dataclass(frozen=True)
 class Piece:
-    """A downloaded recording file and the recorded instant of its timestamp zero."""
+    """A downloaded recording file and the recorded instant of its timestamp zero.
+
+    A server's export of a span with gaps may lay the recorded parts end to end (the
+    REST gateway's does): ``laid`` then names those parts, oldest first, and a picture's
+    place in the file is mapped through them, so a picture after a gap keeps its own
+    instant. Empty: the file runs on from ``epoch`` without a break.
+    """
 
     path: Path
     epoch: datetime
+    laid: tuple[TimeSpan, ...] = ()
+
+    def instant(self, offset: float) -> float:
+        """The recorded instant (UTC seconds) of the picture ``offset`` seconds into
+        the file; past the last part it runs on from that part's end."""
+        if not self.laid:
+            return self.epoch.timestamp() + offset
+        passed = 0.0
+        for part in self.laid:
+            length = part.duration.total_seconds()
+            if offset < passed + length:
+                break
+            passed += length
+        return part.start.timestamp() + (offset - passed)
 
 
 @dataclass(frozen=True)
@@ -97,6 +118,28 @@ class Clip:
     """Seconds the clip starts before the span asked for (its key frame at or before)."""
 
 
+def export_piece(path: Path, start: datetime, recorded: Sequence[TimeSpan]) -> Piece:
+    """A server's export file of a span that starts at ``start`` and holds the
+    ``recorded`` parts (oldest first, as the site's timeline names them).
+
+    Some servers lay the parts end to end and leave the gaps out, others keep the gaps
+    as time without pictures; the file's length tells which (the gateway's seed says
+    nothing). Either way its timestamp zero is the first recorded instant.
+    """
+    if not recorded:
+        return Piece(path, start)
+    try:
+        with av.open(str(path)) as container:
+            length = (container.duration or 0) / av.time_base
+    except Exception as exc:
+        raise opening_error(exc, path.name) from None
+    laid = sum(part.duration.total_seconds() for part in recorded)
+    kept = (recorded[-1].end - recorded[0].start).total_seconds()
+    if abs(length - laid) <= abs(length - kept):
+        return Piece(path, recorded[0].start, tuple(recorded))
+    return Piece(path, recorded[0].start)
+
+
 # -- sources -------------------------------------------------------------------------
 
 
@@ -107,25 +150,63 @@ class _Timed:
     """Recorded instant of the packet's picture, UTC seconds since the epoch."""
 
 
-def _instant(packet: Packet, epoch: float, first: bool) -> float | None:
-    """The packet's recorded instant: its timestamp counts from ``epoch``. FFmpeg's
-    RTSP demuxer gives the first packet no timestamp; it is the instant asked for."""
+def _seconds(packet: Packet) -> float | None:
+    """The packet's timestamp in seconds (its presentation time, else its decoding time)."""
     stamp = packet.pts if packet.pts is not None else packet.dts
     if stamp is None or packet.time_base is None:
-        return epoch if first else None
-    return epoch + float(stamp * packet.time_base)
+        return None
+    return float(stamp * packet.time_base)
 
 
-def _demuxed(container: av.container.InputContainer, epoch: float) -> Iterator[_Timed]:
+def _instant(packet: Packet, epoch: float) -> float | None:
+    """The packet's recorded instant when its timestamp counts from ``epoch``."""
+    seconds = _seconds(packet)
+    return None if seconds is None else epoch + seconds
+
+
+def _demuxed(
+    container: av.container.InputContainer, instant_of: Callable[[float], float]
+) -> Iterator[_Timed]:
+    """The video packets with the recorded instants ``instant_of`` maps their
+    timestamps to.
+
+    FFmpeg's RTSP demuxer gives the first packet (the key frame a playback starts with)
+    no timestamp, and the ones after it count from its RTP time plus the ``npt=`` the
+    server answered PLAY with: a start inside a gap begins at the gap's end, not at
+    the instant asked. So the first packet is placed one picture interval before the
+    next, measured between the two that follow it.
+    """
     stream = container.streams.video[0]
-    first = True
+    untimed: Packet | None = None
+    timed: list[_Timed] = []
     for packet in container.demux(stream):
         if packet.size == 0:
             continue
-        instant = _instant(packet, epoch, first)
-        first = False
-        if instant is not None:
-            yield _Timed(packet, instant)
+        seconds = _seconds(packet)
+        if seconds is None:
+            if untimed is None and not timed and packet.is_keyframe:
+                untimed = packet
+            continue
+        current = _Timed(packet, instant_of(seconds))
+        if untimed is None:
+            yield current
+            continue
+        timed.append(current)
+        if len(timed) < 2:
+            continue
+        yield _Timed(untimed, _before(timed[0].instant, timed[1].instant))
+        untimed = None
+        yield from timed
+        timed.clear()
+    if untimed is not None and timed:
+        yield _Timed(untimed, _before(timed[0].instant, None))
+    yield from timed
+
+
+def _before(first: float, second: float | None) -> float:
+    """The instant of the picture before ``first``, at the rhythm ``second`` shows."""
+    step = second - first if second is not None and second > first else DEFAULT_FRAME
+    return first - step
 
 
 def cut_files(
@@ -156,7 +237,7 @@ def cut_files(
                 writer = _ClipWriter(path, span, template, stamp, progress, stop)
             writer.next_source()
             try:
-                for timed in _demuxed(container, piece.epoch.timestamp()):
+                for timed in _demuxed(container, piece.instant):
                     if not writer.feed(timed):
                         return writer.finish()
             except (VigilError, RecordingCancelled):
@@ -182,14 +263,16 @@ def record_stream(
 ) -> Clip:
     """Record a playback stream asked for at ``epoch`` until it reaches ``span``'s end.
 
-    A PyAV stream's timestamps are taken to count from ``epoch`` (an HLS VOD playlist's
-    start; RTSP playback starts near zero); a WebRTC recording's from its
+    A PyAV stream's timestamps are taken to count from the start its URL asks for
+    (an RTSP playback URL's ``start``, which the gateway rounds to whole seconds), else
+    from ``epoch`` (an HLS VOD playlist's start); a WebRTC recording's from its
     ``rtp_ms_epoch``. Read as fast as the server sends: the faster the playback speed
     the backend honours, the sooner the clip is done.
     """
     stop = stop or threading.Event()
     if description.signalling is not None:
         return _record_webrtc(description, span, path, stamp, progress, stop, open_timeout)
+    origin = asked_start(description.url) or epoch.timestamp()
     where = description.display_url
     plan = open_plan(description)
     opener = (
@@ -212,7 +295,7 @@ def record_stream(
                 raise NotSupportedError(f"{where} carries no video")
             writer = _ClipWriter(path, span, container.streams.video[0], stamp, progress, stop)
             try:
-                for timed in _demuxed(container, epoch.timestamp()):
+                for timed in _demuxed(container, lambda seconds: origin + seconds):
                     if not writer.feed(timed):
                         break
             except (VigilError, RecordingCancelled):
@@ -244,7 +327,7 @@ def _record_webrtc(  # noqa: PLR0917 (one caller, all of record_stream's)
         codec = source.decoder(stop)
         writer = _ClipWriter(path, span, codec, stamp, progress, stop)
         for packet in source.packets(stop, READ_TIMEOUT):
-            instant = _instant(packet, epoch, False)
+            instant = _instant(packet, epoch)
             if instant is not None and not writer.feed(_Timed(packet, instant)):
                 break
         if stop.is_set():

@@ -28,7 +28,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -38,12 +38,14 @@ from viewer.backends.mibee.backend import MibeeBackend
 from viewer.backends.mibee.parse import Recording
 from viewer.core.errors import InvalidInputError, NotFoundError, NotSupportedError
 from viewer.core.models import Camera, TimeSpan
+from viewer.core.timeline import merge_spans
 from viewer.media.recording import (
     Clip,
     Piece,
     RecordingCancelled,
     Stamp,
     cut_files,
+    export_piece,
     record_stream,
 )
 
@@ -258,19 +260,26 @@ class ExportJob:
     async def _from_server_export(
         self, backend: ExportDownloads, camera: Camera, path: Path, staging: Path
     ) -> ExportedClip:
+        # Servers take whole seconds (the gateway drops the fraction): order the
+        # seconds around the span, so the file's start is known, and cut it here.
+        order = _whole_seconds(self.span)
         self._tell(0.0, f"{camera.name}: waiting for the site's export")
         try:
-            url = await self.backend.export_recording(camera.ref.camera_id, self.span)
+            url = await self.backend.export_recording(camera.ref.camera_id, order)
             self._check()
+            recorded = await self._recorded_parts(camera, order)
             self._tell(0.4, f"{camera.name}: downloading the site's export")
             data = await backend.download_export(url)
         except NotSupportedError as exc:
             raise _Unavailable(str(exc)) from None
-        piece = staging / ".server-export.mp4"
-        piece.write_bytes(data)
+        file = staging / ".server-export.mp4"
+        file.write_bytes(data)
+        del data
+        self._tell(0.5, f"{camera.name}: cutting to the span")
+        piece = await self._thread(lambda: export_piece(file, order.start, recorded))
         clip = await self._thread(
             lambda: cut_files(
-                [Piece(piece, self.span.start)],
+                [piece],
                 self.span,
                 path,
                 stamp=self._stamp(camera),
@@ -278,9 +287,25 @@ class ExportJob:
                 stop=self._stop,
             )
         )
-        piece.unlink(missing_ok=True)
+        file.unlink(missing_ok=True)
         words = "the site's own export job, " + self._cut_words(clip)
         return ExportedClip(camera, path.name, "server-export", words, clip)
+
+    async def _recorded_parts(self, camera: Camera, span: TimeSpan) -> tuple[TimeSpan, ...]:
+        """The parts of ``span`` the site recorded, by its timeline (none known: the
+        export is taken to run on from the span's start)."""
+        if not self.backend.capabilities.timeline:
+            return ()
+        try:
+            timeline = await self.backend.timeline(camera.ref.camera_id, span)
+        except NotSupportedError:
+            return ()
+        cut = (
+            TimeSpan(max(s.span.start, span.start), min(s.span.end, span.end))
+            for s in timeline.segments
+            if s.span.end > span.start and s.span.start < span.end
+        )
+        return merge_spans(cut)
 
     async def _from_playback(self, camera: Camera, path: Path) -> ExportedClip:
         if not self.backend.capabilities.playback:
@@ -400,6 +425,15 @@ def _checksums(folder: Path, names: Sequence[str]) -> str:
                 digest.update(chunk)
         lines.append(f"{digest.hexdigest()}  {name}\n")
     return "".join(lines)
+
+
+def _whole_seconds(span: TimeSpan) -> TimeSpan:
+    """The span widened to whole seconds."""
+    start = span.start.replace(microsecond=0)
+    end = span.end.replace(microsecond=0)
+    if end < span.end:
+        end += timedelta(seconds=1)
+    return TimeSpan(start, end)
 
 
 def _safe(text: str) -> str:

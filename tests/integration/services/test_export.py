@@ -1,6 +1,7 @@
-"""Evidence export from a MiBee NVR's simulator into a folder: a clip ffprobe reads with
-the span's duration, a manifest that tells what it holds, checksums `sha256sum -c`
-accepts; a cancelled export leaves the folder as it was."""
+"""Evidence export from a MiBee NVR's simulator into a folder: the recorder's own files
+downloaded and cut, a clip ffprobe reads with the span's duration holding every recorded
+second once across the files' seam, a manifest that tells what it holds, checksums
+`sha256sum -c` accepts; a cancelled export leaves the folder as it was."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from tests.integration.backends.mibee.nvr import connected, serving
 from tests.integration.media.clock_clips import clock_instants, duration
 from viewer.core.models import Camera, CameraRef, TimeSpan
 from viewer.demo.hls.service import HlsService
+from viewer.demo.mibee.archive import FILE_LENGTH
 from viewer.services.export import CHECKSUMS, MANIFEST, ExportCancelled, ExportJob
 
-SEGMENT = 4.0
-"""The simulator's recorded HLS has a key frame per 4 s segment."""
+SECOND = timedelta(seconds=1)
+KEY_INTERVAL = 2.0
+"""The simulator's recording files have a picture a second and a key frame every two."""
 
 
 async def _recorded_span(backend, seconds: float) -> TimeSpan:
@@ -28,29 +31,54 @@ async def _recorded_span(backend, seconds: float) -> TimeSpan:
     return TimeSpan(start, start + timedelta(seconds=seconds))
 
 
+async def _span_across_two_files(backend, seconds: float) -> TimeSpan:
+    """A recorded span that crosses a seam between the recorder's ten-minute files."""
+    now = datetime.now(UTC)
+    timeline = await backend.timeline("cam02", TimeSpan(now - timedelta(hours=6), now))
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    for segment in timeline.segments:
+        seam = epoch + ((segment.span.start - epoch) // FILE_LENGTH + 1) * FILE_LENGTH
+        start = seam - timedelta(seconds=seconds / 2)
+        if segment.span.start <= start and start + timedelta(seconds=seconds) <= segment.span.end:
+            return TimeSpan(start, start + timedelta(seconds=seconds))
+    raise AssertionError("no recorded span across a file seam")
+
+
+def sent_paths(server) -> list[str]:
+    return [path for _, path, _, _ in server.requests]
+
+
 def _camera() -> Camera:
     return Camera(CameraRef("nvr", "cam02"), "Car park north")
 
 
-def test_two_minutes_from_an_nvr_make_a_clip_a_manifest_and_checksums(demo_site, tmp_path):
+def test_two_minutes_from_an_nvr_are_its_own_files_cut_with_a_manifest_and_checksums(
+    demo_site, tmp_path
+):
     hls = HlsService(demo_site.site.library)
     heard: list[tuple[float, str]] = []
 
     async def scenario():
         async with serving(hls=hls) as server, connected(server) as backend:
-            span = await _recorded_span(backend, 120)
+            span = await _span_across_two_files(backend, 120)
             job = ExportJob(
                 backend, [_camera()], span, tmp_path, listener=lambda f, w: heard.append((f, w))
             )
-            return span, await job.run()
+            result = await job.run()
+            return span, result, sent_paths(server)
 
-    span, result = asyncio.run(scenario())
+    span, result, paths = asyncio.run(scenario())
+    # The recorder's files were downloaded, one on each side of the seam; nothing played.
+    assert len([p for p in paths if p.endswith("/download")]) == 2
+    assert not [p for p in paths if "playback" in p]
     clip_name = result.clips[0].file
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([clip_name, MANIFEST, CHECKSUMS])
-    assert abs(duration(tmp_path / clip_name) - 120) <= SEGMENT
+    assert abs(duration(tmp_path / clip_name) - 120) <= KEY_INTERVAL
     shown = clock_instants(tmp_path / clip_name)
-    assert abs((shown[0] - span.start).total_seconds()) <= SEGMENT
-    assert span.end - timedelta(seconds=SEGMENT) <= shown[-1] < span.end
+    assert span.start - timedelta(seconds=KEY_INTERVAL) <= shown[0] <= span.start
+    assert span.end - timedelta(seconds=1) <= shown[-1] < span.end
+    # Every recorded second once, in order, across the files' seam.
+    assert shown == [shown[0] + i * SECOND for i in range(len(shown))]
 
     checked = subprocess.run(
         ["sha256sum", "-c", CHECKSUMS], cwd=tmp_path, capture_output=True, text=True, check=False
@@ -69,8 +97,12 @@ def test_two_minutes_from_an_nvr_make_a_clip_a_manifest_and_checksums(demo_site,
     assert entry["file"] == clip_name
     assert entry["size"] == (tmp_path / clip_name).stat().st_size
     assert entry["camera"] == {"id": "cam02", "name": "Car park north"}
-    assert entry["method"] in {"download", "playback-recording"}
+    assert entry["method"] == "download"
+    assert "2 recording files" in entry["how"]
     assert entry["reencoded"] is False
+    assert datetime.fromisoformat(entry["first_picture_utc"]) == shown[0]
+    assert datetime.fromisoformat(entry["last_picture_utc"]) == shown[-1]
+    assert entry["pictures"] == len(shown)
     assert heard[-1][0] == 1.0
     assert [f for f, _ in heard] == sorted(f for f, _ in heard)
 
