@@ -8,23 +8,25 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import QDate, QDateTime, QPoint, QPointF, Qt, QTime, QTimeZone
-from PySide6.QtGui import QColor, QWheelEvent
+from PySide6.QtCore import QDate, QDateTime, QEvent, QPoint, QPointF, Qt, QTime, QTimeZone
+from PySide6.QtGui import QColor, QHelpEvent, QWheelEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QToolTip, QVBoxLayout, QWidget
 
+from tests.integration.backends.gateway import rest
 from tests.integration.backends.mibee import nvr
 from tests.ui.conftest import until
 from viewer.backends.rtsp.backend import RtspBackend, RtspCamera
 from viewer.core.models import CameraRef, Site
 from viewer.core.playback import PlaybackClock
-from viewer.core.timeline import cursor_text
+from viewer.core.timeline import MarkerKind, cursor_text
 from viewer.demo.recordings import recorded_spans
 from viewer.services.directory import Directory, SiteSession
 from viewer.services.timeline_feed import RowState, TimelineFeed
 from viewer.ui.playback_bar import PlaybackBar
 from viewer.ui.timeline import (
     GAP,
+    MARKERS,
     RECORDED,
     ROW_HEIGHT,
     RULER_HEIGHT,
@@ -318,3 +320,44 @@ def test_space_plays_and_pauses_but_a_text_field_keeps_its_spaces(qtbot):
     field.setFocus()
     QTest.keyClicks(field, "a b")
     assert field.text() == "a b" and session.calls == [("pause",)]
+
+
+def test_event_markers_are_coloured_by_type_and_named_in_the_tooltip(qtbot, qloop):
+    async def scenario() -> None:
+        gateway = rest.simulator()
+        async with rest.serving(gateway):
+            directory = Directory()
+            await directory.add(
+                SiteSession(rest.GatewayBackend(rest.SITE, gateway.url, rest.USER, rest.PASSWORD))
+            )
+            gateway.publish(rest.CAM01, "motion", "Person at the gate")
+            feed = TimelineFeed(directory, debounce=0.02)
+            now = datetime.now(UTC) + timedelta(seconds=2)
+            panel = TimelinePanel(feed, zone=BERLIN, now=lambda: now)
+            qtbot.addWidget(panel)
+            panel.resize(1000, 200)
+            panel.show()
+            try:
+                panel.set_camera_source(lambda _sync: [CameraRef(rest.SITE.id, rest.CAM01)])
+                canvas = panel.canvas
+                canvas.set_view(canvas.view.with_span(timedelta(minutes=5), canvas.view.width))
+                (row,) = await asyncio.wait_for(feed.settled(), 30)
+                (event,) = row.events
+                await until(lambda: canvas.rows == (row,))
+                x = canvas.x_for(event.time)
+                image = canvas.grab().toImage()
+                ratio = image.devicePixelRatio()
+                marker = image.pixelColor(round((x + 0.5) * ratio), round((Y + 2) * ratio))
+                assert marker == MARKERS[MarkerKind.MOTION]
+                point = QPoint(round(x), Y)
+                QApplication.sendEvent(
+                    canvas, QHelpEvent(QEvent.Type.ToolTip, point, canvas.mapToGlobal(point))
+                )
+                assert "Motion · " in QToolTip.text()
+                assert "Person at the gate" in QToolTip.text()
+                QToolTip.hideText()
+            finally:
+                await feed.close()
+                await directory.close()
+
+    qloop.run_until_complete(scenario())
