@@ -92,6 +92,12 @@ def _wrapped(pan: float) -> float:
     return 0.0 if pan == 360.0 else pan
 
 
+def _finite(*values: float) -> None:
+    """Refuse what no head can do, before it poisons the pose."""
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError("PTZ values must be finite numbers")
+
+
 def _unit(value: float) -> float:
     return max(-1.0, min(1.0, value))
 
@@ -149,7 +155,8 @@ def _travel_step(spec: DomeSpec, state: _State, travel: _Travel, dt: float) -> _
         goal.tilt - tilt_left,
         goal.zoom / math.exp(zoom_left),
     )
-    return _State(pose, (speeds[0], speeds[1], speeds[2]), replace(travel, left=tuple(left)))
+    remaining = (left[0], left[1], left[2])
+    return _State(pose, (speeds[0], speeds[1], speeds[2]), replace(travel, left=remaining))
 
 
 class Dome:
@@ -191,6 +198,7 @@ class Dome:
         self, pan: float, tilt: float, zoom: float, duration: float | None = None
     ) -> None:
         """Move at these velocities (-1 to 1) until stopped, or for ``duration`` s."""
+        _finite(pan, tilt, zoom)
         velocity = (_unit(pan), _unit(tilt), _unit(zoom))
         with self._lock:
             now = self._clock()
@@ -207,6 +215,7 @@ class Dome:
 
     def move_to(self, pose: Pose, speed: float = 1.0) -> None:
         """Travel to ``pose`` (pan the shorter way round)."""
+        _finite(pose.pan, pose.tilt, pose.zoom, speed)
         with self._lock:
             here = self._commit(self._clock()).pose
             goal = self.spec.clamp(pose)
@@ -214,15 +223,18 @@ class Dome:
             self._travel(here, goal, turn, speed)
 
     def move_by(self, pan: float, tilt: float, zoom: float = 0.0, speed: float = 1.0) -> None:
-        """Travel by these degrees (pan the way its sign says, even past half a turn)
-        and this much magnification."""
+        """Travel by these degrees (pan the way its sign says, even past half a turn,
+        but less than a whole one) and this much magnification."""
+        _finite(pan, tilt, zoom, speed)
+        turn = math.fmod(pan, 360.0)
         with self._lock:
             here = self._commit(self._clock()).pose
-            goal = self.spec.clamp(Pose(here.pan + pan, here.tilt + tilt, here.zoom + zoom))
-            self._travel(here, goal, pan, speed)
+            goal = self.spec.clamp(Pose(here.pan + turn, here.tilt + tilt, here.zoom + zoom))
+            self._travel(here, goal, turn, speed)
 
     def place(self, pose: Pose) -> None:
         """Put the head there at once, motion stopped (a test's hand, a restart)."""
+        _finite(pose.pan, pose.tilt, pose.zoom)
         with self._lock:
             self._time = self._clock()
             self._state = _State(self.spec.clamp(pose), (0.0, 0.0, 0.0), None)

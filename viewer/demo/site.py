@@ -14,8 +14,9 @@ from typing import Any
 from viewer.demo.footage import ALL_CAMERAS, DemoCamera, FootageLibrary
 from viewer.demo.gateway.server import GatewaySimulator
 from viewer.demo.hls.service import HlsService
-from viewer.demo.mibee.server import MibeeSimulator
+from viewer.demo.mibee.server import HLS_ONLY, MibeeSimulator
 from viewer.demo.milestone.gateway import MilestoneSimulator
+from viewer.demo.ptz_view import dome_views
 from viewer.demo.rtsp_auth import RtspAuth
 from viewer.demo.rtsp_playback import playback_sources
 from viewer.demo.rtsp_server import RtspServer
@@ -72,11 +73,22 @@ class DemoSite:
             rtsp_url=self._rtsp_with_credentials,
             hls=HlsService(self.library, warm_up=1.0),
         )
+        # PTZ cameras' live pictures follow their heads: the gateway's on its own live
+        # URLs (other cameras fall through to their footage), MiBee's restreams on /ptz/.
+        self.rtsp.on_demand["live"] = dome_views(
+            {guid: head.dome for guid, head in self.gateway.ptz.items()}
+        )
+        self.mibee.ptz.live_views.update(c for c in self.mibee.ptz.heads if c not in HLS_ONLY)
+        self.rtsp.on_demand["ptz"] = dome_views(
+            {f"mibee-{c}": self.mibee.ptz.dome(c) for c in self.mibee.ptz.live_views}
+        )
         self.preparing: threading.Thread | None = None
 
     def _rtsp_with_credentials(self, camera_id: str, quality: str) -> str:
         """The URL an NVR's ``/protocols`` hands out: a stream it restreams, with its login."""
         url = self.rtsp.url(camera_id, quality)
+        if camera_id in self.mibee.ptz.live_views:
+            url = f"rtsp://{self.rtsp.host}:{self.rtsp.port}/ptz/mibee-{camera_id}"
         if self.auth is None:
             return url
         return url.replace("rtsp://", f"rtsp://{self.auth.user}:{self.auth.password}@", 1)

@@ -5,7 +5,8 @@ Seed 000 moves in degrees: pan 0-360, tilt -90 to 90, zoom the magnification 1-2
 (a number, or one per axis: the slowest is taken). The head is a positioner that tilts
 the whole ±90° (the seed's presets look 15° and 30° up), travelling at a dome's pace
 (demo/dome.py); its live view is what the camera's RTSP URLs play (demo/ptz_view.py).
-[guess] A move is answered once the head is there, with where that is.
+[guess] A move is answered once the head is there (or after ``ARRIVAL_LIMIT``), with
+where it is then.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import math
 from viewer.demo.dome import Dome, DomeSpec, Pose, until_still
 
 SPEC = DomeSpec(tilt_min=-90.0, tilt_max=90.0)
-ARRIVAL_LIMIT = 10.0
+ARRIVAL_LIMIT = 3.0
+"""Seconds a move's answer waits for the head; a longer move goes on after it."""
 
 
 class Head:
@@ -54,10 +56,13 @@ def speed_of(body: bytes) -> float:
         return 1.0
     value = document.get("speed") if isinstance(document, dict) else None
     if isinstance(value, dict):
-        numbers = [v for v in value.values() if _finite(v)]
-        value = min(numbers) if numbers else None
-    return max(0.0, min(1.0, float(value))) if _finite(value) else 1.0
+        numbers = [n for n in map(_finite, value.values()) if n is not None]
+        return max(0.0, min(1.0, *numbers)) if numbers else 1.0
+    number = _finite(value)
+    return 1.0 if number is None else max(0.0, min(1.0, number))
 
 
-def _finite(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+def _finite(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)

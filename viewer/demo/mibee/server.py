@@ -282,7 +282,7 @@ class MibeeSimulator:
                 return _error(400, "invalid input: date must be YYYY-MM-DD", "INVALID_INPUT")
             return _json(found)
         if rest[:1] == ["ptz"]:
-            return self._ptz(camera, rest[1:], request)
+            return await self._ptz(camera, rest[1:], request)
         return _not_found()
 
     def _camera(self, camera: DemoCamera) -> dict[str, Any]:
@@ -324,7 +324,8 @@ class MibeeSimulator:
     def _protocols(self, camera: DemoCamera) -> dict[str, Any]:
         found: dict[str, Any] = {
             "protocols": ["hls"],
-            "sub_stream": {"available": True, "codec": "h264"},
+            # A PTZ camera's restream is its moving view alone (ptz.live_views).
+            "sub_stream": {"available": camera.id not in self.ptz.live_views, "codec": "h264"},
         }
         if camera.id not in HLS_ONLY and self.rtsp_url is not None:
             found["protocols"].append("rtsp")
@@ -424,7 +425,7 @@ class MibeeSimulator:
         headers["Content-Range"] = f"bytes {first}-{end - 1}/{len(clip)}"
         return Response(206, clip[first:end], "video/mp4", headers)
 
-    def _ptz(self, camera: DemoCamera, rest: list[str], request: Request) -> Response:
+    async def _ptz(self, camera: DemoCamera, rest: list[str], request: Request) -> Response:
         method = request.method
         try:
             body = json.loads(request.body) if request.body else None
@@ -432,7 +433,9 @@ class MibeeSimulator:
             return _error(400, "invalid input: body is not JSON", "INVALID_INPUT")
         try:
             if rest == ["move"] and method == "POST":
-                return _json({"status": self.ptz.move(camera.id, body)})
+                status = self.ptz.move(camera.id, body)
+                await self.ptz.arrived(camera.id)
+                return _json({"status": status})
             if rest == ["stop"] and method == "POST":
                 self.ptz.stop(camera.id)
                 return _json({"status": "stopped"})
@@ -444,6 +447,7 @@ class MibeeSimulator:
                 return _json({"token": self.ptz.create(camera.id, body)})
             if len(rest) == 3 and rest[0] == "presets" and rest[2] == "goto" and method == "POST":
                 if self.ptz.goto(camera.id, rest[1]):
+                    await self.ptz.arrived(camera.id)
                     return _json({"status": "ok"})
                 return _error(404, f"preset not found: {rest[1]}")
             if len(rest) == 2 and rest[0] == "presets" and method == "DELETE":

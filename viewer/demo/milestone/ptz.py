@@ -8,9 +8,13 @@ and backends.md ([doc]: ``/ptzPresets``, ``Goto``, ``GetPtzAbsolutePosition``,
 ``{width,height}`` → ``jpegDataAsBase64``). Marked [guess] where nothing public says
 (the error words, which tasks are long, the output task names).
 
-Each PTZ camera keeps where it points. ``Goto`` moves it at once; ``SetPtzAbsolutePosition``
-is a long task that reaches the position after ``move_seconds``, so a client has to poll
-and clean up as it must on a real server.
+Each PTZ camera is a dome (demo/dome.py) whose live view its WebRTC sessions show
+(tracks.py); positions are normalised over the head's whole range (pan and tilt -1 to 1,
+zoom 0 to 1). ``Goto`` travels to the preset and is answered when the head is there
+[guess]; ``SetPtzAbsolutePosition`` is a long task whose head starts after
+``move_seconds`` (longer for a slower move) and which succeeds on arrival, so a client
+has to poll and clean up as it must on a real server. The data channel's ``ptzMove``
+steps the head by a part of its field of view (``step``).
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from viewer.demo import snapshots
+from viewer.demo import panorama, snapshots
+from viewer.demo.dome import Dome, DomeSpec, Pose, Space, until_still
 from viewer.demo.footage import camera_by_id
 from viewer.demo.http import Request, Response
 from viewer.demo.milestone import gateway as xp
@@ -38,6 +43,22 @@ TASKS_FROM = "2024 R2"
 OUTPUT_TASKS = {"activate": True, "deactivate": False, "trigger": None}
 """[guess] ``?task=Activate|Deactivate|Trigger`` on ``/outputs/{id}``: the release notes
 name the actions, no public page the task ids; named like the preset's ``Goto``."""
+SPEC = DomeSpec()
+STEP = 0.25
+"""A data-channel step turns the head by this part of its field of view [guess]."""
+STEP_SPEED = 0.5
+ARRIVAL_LIMIT = 15.0
+"""Seconds an absolute move's task waits for the head (a Goto's answer, a third)."""
+_STEPS = {
+    "up": (0, 1),
+    "down": (0, -1),
+    "left": (-1, 0),
+    "right": (1, 0),
+    "upleft": (-1, 1),
+    "upright": (1, 1),
+    "downleft": (-1, -1),
+    "downright": (1, -1),
+}
 
 
 @dataclass(frozen=True)
@@ -163,8 +184,10 @@ class PtzFeature:
         self.move_seconds = move_seconds
         """How long a SetPtzAbsolutePosition task runs before the camera is there."""
         steered = [camera for camera in CAMERAS.values() if camera.enabled and camera.ptz]
-        self.positions = {camera.demo_id: Position() for camera in steered}
-        """Where each PTZ camera points, by demo id."""
+        self.space = Space(SPEC)
+        home = self.space.pose(0.0, 0.0, 0.0)
+        self.domes = {camera.demo_id: Dome(SPEC, pose=home) for camera in steered}
+        """Each PTZ camera's head, by demo id."""
         self.presets = {camera.id: _presets(camera) for camera in steered}
         self.outputs = {output.id: output for output in OUTPUTS}
         self.active: dict[str, bool] = {output.name: False for output in OUTPUTS}
@@ -175,6 +198,26 @@ class PtzFeature:
         self._tasks: dict[str, SimTask] = {}
         self._moves: set[asyncio.Task[None]] = set()
         self._task_ids = itertools.count(81)
+
+    @property
+    def positions(self) -> dict[str, Position]:
+        """Where each PTZ camera points now, by demo id."""
+        return {
+            demo_id: Position(*self.space.position(dome.pose()))
+            for demo_id, dome in self.domes.items()
+        }
+
+    def step(self, demo_id: str, direction: str) -> None:
+        """A ``ptzMove`` of the data channel: a step of the field of view, or home."""
+        dome = self.domes.get(demo_id)
+        if dome is None:
+            return
+        if direction == "home":
+            dome.move_to(self.space.pose(0.0, 0.0, 0.0), STEP_SPEED)
+            return
+        pan, tilt = _STEPS[direction]
+        size = STEP * panorama.field_of_view(dome.pose().zoom)
+        dome.move_by(pan * size, tilt * size, 0.0, STEP_SPEED)
 
     async def stop(self) -> None:
         for move in list(self._moves):
@@ -192,7 +235,7 @@ class PtzFeature:
             case ["cameras", camera_id, "ptzpresets"], "GET" if known:
                 return self._preset_list(camera_id)
             case ["cameras", camera_id, "ptzpresets", preset_id], _ if known:
-                return self._preset(request, known, preset_id, task)
+                return await self._preset(request, known, preset_id, task)
             case ["cameras", camera_id, "outputs"], "GET" if known:
                 # [real] 2025 R1 answers this, outputs hang off hardware, not cameras.
                 return xp.error_envelope(400, f"Invalid parent. cameras/{camera_id}/OutputFolder")
@@ -223,7 +266,7 @@ class PtzFeature:
             return xp.error_envelope(400, f"Invalid parent. cameras/{camera_id}/PtzPresetFolder")
         return _json({"array": [preset.config(camera_id) for preset in presets]})
 
-    def _preset(
+    async def _preset(
         self, request: Request, camera: SimCamera, preset_id: str, task: str | None
     ) -> Response:
         found = {p.id: p for p in self.presets.get(camera.id, ())}.get(preset_id)
@@ -236,9 +279,11 @@ class PtzFeature:
         refused = self._refusal(camera)
         if refused is not None:
             return refused
-        self.positions[camera.demo_id] = found.position
         self.record.gotos.append((camera.demo_id, found.name))
-        return _json({"result": {"state": "Success"}})  # [guess] Goto ends at once
+        dome = self.domes[camera.demo_id]
+        dome.move_to(self._pose(found.position))
+        await until_still(dome, ARRIVAL_LIMIT / 3)
+        return _json({"result": {"state": "Success"}})  # [guess] Goto ends on arrival
 
     # -- tasks on a camera ------------------------------------------------------------
 
@@ -287,10 +332,15 @@ class PtzFeature:
         )
 
     async def _move(self, task: SimTask, demo_id: str, target: Position, speed: float) -> None:
-        # A slower move takes longer, as a real head's would; speed 0 is the camera's own.
+        # A slower move starts later, as a real head's would; speed 0 is the camera's own.
         await asyncio.sleep(self.move_seconds * (2 - speed if speed > 0 else 1))
-        self.positions[demo_id] = target
+        dome = self.domes[demo_id]
+        dome.move_to(self._pose(target), speed if speed > 0 else 1.0)
+        await until_still(dome, ARRIVAL_LIMIT)
         task.state, task.progress = "Success", 100
+
+    def _pose(self, position: Position) -> Pose:
+        return self.space.pose(position.pan, position.tilt, position.zoom)
 
     def _cleanup(self, task_id: str, task: str | None) -> Response:
         if task is None or task.lower() != "taskcleanup":

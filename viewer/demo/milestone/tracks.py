@@ -1,5 +1,5 @@
-"""The video a simulated XProtect session sends: live footage passed through, playback
-pictures encoded on demand.
+"""The video a simulated XProtect session sends: live footage passed through, a PTZ
+camera's live view and playback pictures encoded on demand.
 
 Both tracks hand aiortc ``av.Packet`` objects of Annex B H.264, which its sender
 packetizes without decoding or encoding (``MediaPlayer(decode=False)`` delivered
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from fractions import Fraction
 
@@ -20,7 +21,8 @@ import av
 from aiortc import MediaStreamTrack
 from av.stream import Stream
 
-from viewer.demo import clockface
+from viewer.demo import clockface, panorama
+from viewer.demo.dome import Dome
 from viewer.demo.footage import Footage
 from viewer.demo.recordings import next_recorded
 
@@ -31,6 +33,7 @@ PLAYBACK_FPS = 5
 MAX_SENT_FPS = 25
 """Fast playback thins the pictures out rather than encode more than this a second."""
 IDLE_POLL = 0.5
+MAX_LAG = 1.0
 
 
 def _packet(data: bytes, pts: int) -> av.Packet[Stream]:
@@ -76,6 +79,48 @@ class LiveTrack(MediaStreamTrack):
         if self._index == len(units):
             self._index, self._lap = 0, self._lap + 1
         return _packet(b"".join(START_CODE + nal for nal in nal_units), round(at * 90_000))
+
+
+class PanoramaTrack(MediaStreamTrack):
+    """A PTZ camera live: the panorama's window where its dome points, ``panorama.FPS``
+    pictures a second, each showing the pose at its moment.
+
+    Drawn and encoded on the track's own thread, so the simulator's loop (signalling,
+    every other session's packets) never waits for an encoder. A late picture (a loaded
+    machine) is sent at once; more than ``MAX_LAG`` s behind, the schedule
+    starts again from now rather than send a burst of stale views.
+    """
+
+    kind = "video"
+
+    def __init__(self, camera_name: str, dome: Dome) -> None:
+        super().__init__()
+        self._dome = dome
+        self._pictures = panorama.ViewPictures()
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"demo PTZ {camera_name}")
+        self._start: float | None = None
+        self._count = 0  # pictures since the schedule's start
+        self._sent = 0
+
+    async def recv(self) -> av.Packet[Stream]:
+        now = time.monotonic()
+        if self._start is None or now - (self._start + self._count / panorama.FPS) > MAX_LAG:
+            self._start, self._count = now, 0
+        due = self._start + self._count / panorama.FPS
+        await asyncio.sleep(max(0.0, due - now))
+        pose = self._dome.pose()
+        loop = asyncio.get_running_loop()
+        nal_units = await loop.run_in_executor(
+            self._thread, self._pictures.encode, pose, self._sent == 0
+        )
+        pts = self._sent * 90_000 // panorama.FPS
+        self._count += 1
+        self._sent += 1
+        return _packet(b"".join(START_CODE + nal for nal in nal_units), pts)
+
+    def stop(self) -> None:
+        super().stop()
+        self._thread.shutdown(wait=False, cancel_futures=True)
 
 
 class PlaybackTrack(MediaStreamTrack):

@@ -7,12 +7,13 @@ the 2025 R1 capture is (every field present, quotes escaped as ``\\u0022``);
 ``…/IceCandidates/{id}`` lists the server's candidates (cumulative) and takes the
 client's. There is no DELETE (405, as seen): a session the client never answers, or
 whose peer has gone, is closed after a while. Live sessions pass the demo footage
-through; playback sessions encode the recorded instant on demand (tracks.py). 2025 R1
-and later offer the ``commands`` data channel, where ``ptzMove`` is answered and each
-move recorded. The H.265-only camera's offer is written by hand (aiortc has no H.265):
-no media flows, as a client must refuse it. The ICE side is loopback only
-(loopback.py); a client's own address is learnt from its checks (peer-reflexive), so a
-browser that offers only mDNS names connects too.
+through, a PTZ camera's show its dome's view; playback sessions encode the recorded
+instant on demand (tracks.py). 2025 R1 and later offer the ``commands`` data channel,
+where ``ptzMove`` is answered, recorded and steps the dome (ptz.py). The H.265-only
+camera's offer is written by hand (aiortc has no H.265): no media flows, as a client
+must refuse it. The ICE side is loopback only (loopback.py); a client's own address is
+learnt from its checks (peer-reflexive), so a browser that offers only mDNS names
+connects too.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import platformdirs
 from aiortc import (
@@ -44,7 +45,10 @@ from viewer.demo.footage import FootageLibrary
 from viewer.demo.http import Request, Response
 from viewer.demo.milestone.directory import SimCamera, guid
 from viewer.demo.milestone.loopback import loopback_ice, zero_rtp_origin
-from viewer.demo.milestone.tracks import LiveTrack, PlaybackTrack
+from viewer.demo.milestone.tracks import LiveTrack, PanoramaTrack, PlaybackTrack
+
+if TYPE_CHECKING:
+    from viewer.demo.milestone.ptz import PtzFeature
 
 _log = logging.getLogger(__name__)
 
@@ -61,6 +65,7 @@ class Site(Protocol):
     """What the feature needs of the simulator (gateway.py imports this module)."""
 
     features: list[Any]
+    ptz: PtzFeature
 
     def at_least(self, release: str) -> bool: ...
 
@@ -201,9 +206,13 @@ class WebRtc:
     async def _offer(
         self, camera: SimCamera, quality: str, playback: dict[str, Any] | None
     ) -> tuple[RTCPeerConnection, str, RTCDataChannel | None]:
-        if playback is None:
+        dome = self.site.ptz.domes.get(camera.demo_id)
+        track: LiveTrack | PanoramaTrack | PlaybackTrack
+        if playback is None and dome is not None:
+            track = PanoramaTrack(camera.name, dome)  # a PTZ camera shows where it points
+        elif playback is None:
             footage = await asyncio.to_thread(self.library.load, camera.demo_id, quality)
-            track: LiveTrack | PlaybackTrack = LiveTrack(footage, self._epoch)
+            track = LiveTrack(footage, self._epoch)
         else:
             track = PlaybackTrack(
                 camera.name, playback["instant"], playback["speed"], playback["skipGaps"]
@@ -341,6 +350,7 @@ class WebRtc:
         if not session.camera.ptz:
             return _channel_error(method, identifier, "NotSupported", "the camera has no PTZ")
         self.ptz_moves.setdefault(session.camera.id, []).append(direction)
+        self.site.ptz.step(session.camera.demo_id, direction.lower())
         reply: dict[str, Any] = {
             "type": "response",
             "method": method,
