@@ -9,8 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 from tests.integration.backends.gateway import rest
 from tests.integration.backends.mibee import nvr
+from tests.integration.backends.milestone import xprotect
+from viewer.backends.milestone.backend import MilestoneBackend
 from viewer.backends.rtsp.backend import RtspBackend, RtspCamera
 from viewer.core.models import CameraRef, Site, TimeSpan
+from viewer.demo.milestone.directory import CAMERAS
 from viewer.demo.recordings import recorded_spans
 from viewer.services.directory import Directory, SiteSession
 from viewer.services.timeline_feed import RowState, TimelineFeed
@@ -20,6 +23,7 @@ MIBEE_CAM = CameraRef(nvr.SITE.id, "cam01")
 GATEWAY_CAM = CameraRef(rest.SITE.id, rest.CAM01)
 RTSP_CAM = CameraRef(LOCAL.id, "door")
 TIMELINE = "/api/recordings/timeline"
+FRONT = next(iter(CAMERAS.values())).id
 
 
 def rule(span: TimeSpan) -> tuple[TimeSpan, ...]:
@@ -175,6 +179,47 @@ def test_the_chunk_at_the_live_edge_is_fetched_again_once_it_is_stale():
                 feed.show([MIBEE_CAM], recent)
                 await settled(feed)
                 assert asked(mibee) > first  # recording went on since
+            finally:
+                await feed.close()
+                await directory.close()
+
+    asyncio.run(scenario())
+
+
+def test_an_xprotect_camera_shows_its_bookmarks_and_a_new_one_after_a_refresh():
+    async def scenario() -> None:
+        async with xprotect.serving(xprotect.simulator()) as server:
+            backend = MilestoneBackend(
+                xprotect.SITE,
+                server.url,
+                xprotect.USER,
+                xprotect.PASSWORD,
+                certificate=xprotect.pin(server),
+            )
+            directory = Directory()
+            await directory.add(SiteSession(backend))
+            feed = TimelineFeed(directory, debounce=0.05)
+            try:
+                now = datetime.now(UTC)
+                camera = CameraRef(xprotect.SITE.id, FRONT)
+                span = TimeSpan(hour_before(now, 30), hour_before(now, 24))
+                marked = TimeSpan(
+                    span.start + timedelta(hours=1), span.start + timedelta(hours=1, minutes=2)
+                )
+                early = await backend.create_bookmark(FRONT, marked, "Van at the gate")
+                feed.show([camera], span)
+                (row,) = await settled(feed)
+                assert row.state is RowState.READY
+                assert row.recorded == rule(span)
+                assert [mark.header for mark in row.bookmarks] == [early.header]
+                later = await backend.create_bookmark(
+                    FRONT,
+                    TimeSpan(marked.start + timedelta(hours=2), marked.end + timedelta(hours=2)),
+                    "Gate left open",
+                )
+                feed.refresh(camera)
+                (row,) = await settled(feed)
+                assert [mark.id for mark in row.bookmarks] == [early.id, later.id]
             finally:
                 await feed.close()
                 await directory.close()
