@@ -117,7 +117,8 @@ async def run(_app: QApplication, demo_footage: Path, log_file: Path, seconds: f
             ),
             # The NVR lists one stream per camera, so its tile plays the main stream.
             Check("MiBee HLS", CameraRef(DEMO_MIBEE_ID, HLS_ONLY[0]), HLS_ONLY[0], "main"),
-            Check("Gateway RTSP", CameraRef(DEMO_GATEWAY_ID, camera_guid("cam02")), "cam02"),
+            # Not a PTZ camera: their live view is the moving head's, not the footage.
+            Check("Gateway RTSP", CameraRef(DEMO_GATEWAY_ID, camera_guid("cam03")), "cam03"),
         ]
         # Three by three in a small window: every tile is smaller than a sub-stream even
         # on a scaled screen, so sub-streams are asked for wherever a site has them.

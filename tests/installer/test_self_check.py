@@ -23,7 +23,7 @@ CAMERAS = {
     "RTSPS": "cam02",
     "XProtect WebRTC": "cam01",
     "MiBee HLS": "cam07",
-    "Gateway RTSP": "cam02",
+    "Gateway RTSP": "cam03",
 }
 
 
