@@ -20,8 +20,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -329,9 +330,20 @@ class TimelineFeed:
         )
 
     def _publish(self, request: _Request) -> None:
-        self._rows = tuple(self._row(request, camera) for camera in request.cameras)
+        rows = [self._row(request, camera) for camera in request.cameras]
+        self._rows = tuple(self._told_apart(rows))
         for listener in list(self._listeners):
             listener(self._rows)
+
+    def _told_apart(self, rows: list[TimelineRow]) -> list[TimelineRow]:
+        """Rows of cameras with one name (each site has its "Main entrance") named with
+        their site as well."""
+        names = Counter(row.name for row in rows)
+        for index, row in enumerate(rows):
+            session = self._directory.session(row.camera.site_id)
+            if names[row.name] > 1 and session is not None:
+                rows[index] = replace(row, name=f"{row.name} · {session.site.name}")
+        return rows
 
     def _directory_changed(self) -> None:
         """A site came online (or went): its cameras' rows can be fetched now."""

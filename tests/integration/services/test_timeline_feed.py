@@ -67,6 +67,11 @@ def test_each_camera_gets_its_recordings_and_events_and_a_plain_rtsp_camera_says
                 gone = CameraRef("gone", "cam01")
                 feed.show([MIBEE_CAM, GATEWAY_CAM, RTSP_CAM, gone], span)
                 nvr_row, gateway_row, door_row, gone_row = await settled(feed)
+                # Both sites call cam01 "Main entrance": each row names its site too.
+                assert (nvr_row.name, gateway_row.name) == (
+                    f"Main entrance · {nvr.SITE.name}",
+                    f"Main entrance · {rest.SITE.name}",
+                )
             finally:
                 await feed.close()
                 await directory.close()
