@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import ssl
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -121,6 +122,7 @@ class GatewayBackend(Backend):
         self._cameras: tuple[str, ...] = ()
         self._has_groups = False
         self._has_health = False
+        self._verify: ssl.SSLContext | bool = True
         self._password_known = False
 
     # -- session -----------------------------------------------------------------------
@@ -131,10 +133,8 @@ class GatewayBackend(Backend):
         if not self._password_known:
             known_secrets.add(self._password)
             self._password_known = True
-        verify = https_verify(self._certificate)
-        self._client = httpx.AsyncClient(
-            base_url=self._url, verify=verify, timeout=self._timeout, follow_redirects=False
-        )
+        self._verify = https_verify(self._certificate)
+        self._client = self._side_client()
         try:
             await self._login()
             self.capabilities = await self._probe()
@@ -144,6 +144,11 @@ class GatewayBackend(Backend):
         if self.capabilities.events:
             self._feed = EventFeed(self._url, self.site.id, self._socket_credentials, self._timeout)
             self._feed_task = asyncio.create_task(self._feed.run(), name="gateway events")
+
+    def _side_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self._url, verify=self._verify, timeout=self._timeout, follow_redirects=False
+        )
 
     async def close(self) -> None:
         if self._feed_task is not None:
@@ -265,14 +270,19 @@ class GatewayBackend(Backend):
         path: str,
         params: Mapping[str, str | int] | None = None,
         body: Any = None,
+        *,
         also: frozenset[int] = frozenset(),
+        client: httpx.AsyncClient | None = None,
     ) -> httpx.Response:
-        """As ``_request``, the whole answer; statuses in ``also`` are answers too."""
+        """As ``_request``, the whole answer; statuses in ``also`` are answers too;
+        ``client`` in place of the site's own."""
         relogged = waited = False
         while True:
             await self._fresh_token()
             token = self._token
-            response = await self._send(method, path, params=params, json=body, auth=True)
+            response = await self._send(
+                method, path, params=params, json=body, auth=True, client=client
+            )
             if response.status_code == 401 and not relogged and not self.basic_auth:
                 relogged = True
                 async with self._login_lock:
@@ -300,18 +310,18 @@ class GatewayBackend(Backend):
         params: Mapping[str, str | int] | None = None,
         json: Any = None,
         auth: bool = False,
+        client: httpx.AsyncClient | None = None,
     ) -> httpx.Response:
         if self._client is None:
             raise UnreachableError(f"{self.site.name} is not connected")
+        client = client or self._client
         headers = {}
         if auth and self.basic_auth:
             headers["Authorization"] = _basic(self._user, self._password)
         elif auth and self._token is not None:
             headers["Authorization"] = f"Bearer {self._token.token}"
         try:
-            return await self._client.request(
-                method, path, params=params, json=json, headers=headers
-            )
+            return await client.request(method, path, params=params, json=json, headers=headers)
         except httpx.TimeoutException:
             raise UnreachableError(f"{mask_url(self._url)} did not answer in time") from None
         except httpx.HTTPError as error:
@@ -321,10 +331,16 @@ class GatewayBackend(Backend):
 
     async def health(self) -> SiteHealth:
         """``/system/health`` (probed at open: a gateway without it reports none); a 503
-        is down, in the body's words where it has a health body."""
+        is down, in the body's words where it has a health body.
+
+        Asked on a client of its own: a check left broken (cut off mid-request) must
+        never hold a pooled connection the site's other requests wait for."""
         if not self._has_health:
             raise NotSupportedError(f"{self.site.name} reports no health of its own")
-        answer = await self._exchange("GET", f"{API}/system/health", also=frozenset({503}))
+        async with self._side_client() as client:
+            answer = await self._exchange(
+                "GET", f"{API}/system/health", also=frozenset({503}), client=client
+            )
         try:
             return parse.health(answer.content, answer.status_code)
         except MalformedResponseError:

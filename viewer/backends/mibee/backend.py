@@ -247,23 +247,28 @@ class MibeeBackend(Backend):
     async def health(self) -> SiteHealth:
         """``/api/health`` in the server's words (a 503 is down, its body read where it
         has one), made at least degraded when ``/api/readyz`` says anything but ok
-        (both need no login). A server without the endpoint reports no health."""
-        client = self._session()
-        answer = await self._send(client.get("/api/health"))
-        if answer.status_code == 404:
-            raise NotSupportedError(f"{self.site.name} reports no health of its own")
-        if answer.status_code not in (200, 503):
-            raise parse.error(answer.status_code, answer.content)
-        try:
-            found = parse.health(answer.content)
-        except MalformedResponseError:
-            if answer.status_code != 503:
-                raise
-            found = parse.Health("unavailable")
-        ready: str | None = None
-        with contextlib.suppress(VigilError):
-            reply = await self._send(client.get("/api/readyz"))
-            ready = parse.readiness(reply.content)
+        (both need no login). A server without the endpoint reports no health.
+
+        Asked on a client of its own, as the event stream is: a check left broken (cut
+        off mid-request) must never hold a pooled connection the site's other requests
+        wait for."""
+        self._session()
+        async with self._new_client() as client:
+            answer = await self._send(client.get("/api/health"))
+            if answer.status_code == 404:
+                raise NotSupportedError(f"{self.site.name} reports no health of its own")
+            if answer.status_code not in (200, 503):
+                raise parse.error(answer.status_code, answer.content)
+            try:
+                found = parse.health(answer.content)
+            except MalformedResponseError:
+                if answer.status_code != 503:
+                    raise
+                found = parse.Health("unavailable")
+            ready: str | None = None
+            with contextlib.suppress(VigilError):
+                reply = await self._send(client.get("/api/readyz"))
+                ready = parse.readiness(reply.content)
         return parse.site_health(found, ready, answer.status_code)
 
     # -- video -------------------------------------------------------------------------
