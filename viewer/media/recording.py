@@ -97,9 +97,9 @@ class Piece:
         for part in self.laid:
             length = part.duration.total_seconds()
             if offset < passed + length:
-                break
+                return part.start.timestamp() + (offset - passed)
             passed += length
-        return part.start.timestamp() + (offset - passed)
+        return self.laid[-1].end.timestamp() + (offset - passed)
 
 
 @dataclass(frozen=True)
