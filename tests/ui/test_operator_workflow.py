@@ -311,7 +311,7 @@ def test_right_clicking_a_tile_offers_maximise_statistics_and_emptying(qloop, de
     menu = right_click(tile)
     assert grid.selected == 2
     entries = menu_entries(menu)
-    assert list(entries) == ["Maximise", "Statistics", "Empty tile"]
+    assert list(entries) == ["Maximise", "Statistics", "Add bookmark…", "Empty tile"]
     assert entries["Empty tile"].isEnabled()
     entries["Maximise"].trigger()
     menu.close()
@@ -319,7 +319,12 @@ def test_right_clicking_a_tile_offers_maximise_statistics_and_emptying(qloop, de
 
     menu = right_click(tile)
     entries = menu_entries(menu)
-    assert list(entries) == ["Restore grid", "Statistics", "Empty tile"]
+    assert list(entries) == [
+        "Restore grid",
+        "Statistics",
+        "Add bookmark…",
+        "Empty tile",
+    ]
     entries["Statistics"].trigger()
     assert demo_window.statistics_action.isChecked()
     assert grid.statistics_visible
@@ -348,7 +353,13 @@ def test_menus_are_freed_once_closed(qloop, demo_window):
 
 def test_f11_shows_only_the_video_on_the_whole_screen_and_escape_leaves(qloop, demo_window):
     window = demo_window
-    chrome = (window.menuBar(), window.toolbar, window.statusBar(), window.camera_dock)
+    chrome = (
+        window.menuBar(),
+        window.toolbar,
+        window.statusBar(),
+        window.camera_dock,
+        window.events_dock,
+    )
     QTest.keyClick(window, Qt.Key.Key_F11)
     assert window.isFullScreen()
     assert not any(part.isVisible() for part in chrome)

@@ -179,7 +179,8 @@ class CameraView:
         except VigilError as exc:
             self._fail(exc)
             return
-        if self._suspended or self._closed:
+        if self._suspended or self._closed or self.playback is not None:
+            # Playback began while the site was asked: live must not replace it.
             return
         subscription = self._hub.subscribe(
             description,
@@ -212,8 +213,8 @@ class CameraView:
         return resolve
 
     async def play_back(self, playback: Playback) -> None:
-        """Follow ``playback``'s clock on a player of this tile's own. The live picture
-        stays on screen until the first recorded one arrives."""
+        """Follow ``playback``'s clock on a player of this tile's own. The tile keeps
+        the last live picture on screen until the first recorded one arrives."""
         self.playback, self._error = playback, None
         self._playbacks += 1
         attempt = self._playbacks
@@ -239,8 +240,9 @@ class CameraView:
         )
         subscription.set_box(*self._box)
         subscription.set_visible(not self._suspended)
-        if self._pending is not None:
-            self._pending.close()
+        # The tile keeps the last live picture on screen; no later one may pass for
+        # a recorded one, so the live stream goes now.
+        self._release()
         self._pending = _Feed(subscription, quality, recorded=True)
         self._poke()
 
@@ -250,9 +252,9 @@ class CameraView:
             return
         self.playback, self.recording_missing, self._error = None, False, None
         self._playbacks += 1
-        if self._pending is not None and self._pending.recorded:
-            self._pending.close()
-            self._pending = None
+        # The tile keeps the last recorded picture until live video shows.
+        self._release()
+        self._poke()
         if self._box[0] > 0 and self._box[1] > 0 and not self._suspended:
             camera = self._directory.camera(self.ref)
             offered = camera.streams if camera and camera.streams else ()

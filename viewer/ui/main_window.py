@@ -12,6 +12,7 @@ clipboard, for a support request.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import PySide6
@@ -34,15 +35,20 @@ from viewer import __version__
 from viewer.core.models import CameraRef
 from viewer.media.state import StateInfo
 from viewer.services import diagnostics
+from viewer.services.bookmarks import Bookmarks
 from viewer.services.console import Console
 from viewer.services.local_cameras import SITE as LOCAL_SITE
+from viewer.services.playback import PlaybackSession
 from viewer.services.settings import GRID_SIZES, Layout, SiteConfig
 from viewer.services.timeline_feed import TimelineFeed
 from viewer.ui.add_camera_dialog import AddCameraDialog
 from viewer.ui.add_site_dialog import AddSiteDialog
+from viewer.ui.bookmark_dialog import BookmarkDialog
 from viewer.ui.camera_tree import CAMERA_ROLE, SITE_ROLE, CameraTree
+from viewer.ui.events_panel import EventsDock, EventsPanel
 from viewer.ui.export_dialog import open_export_dialog
 from viewer.ui.playback_bar import PlaybackBar
+from viewer.ui.playback_controller import EventsScope, PlaybackController
 from viewer.ui.site_menu import site_menu
 from viewer.ui.tasks import spawn
 from viewer.ui.timeline import TimelinePanel
@@ -85,6 +91,7 @@ class MainWindow(QMainWindow):
         self.grid.maximised_changed.connect(self._sync_grid_actions)
         self.grid.tile_menu_requested.connect(self._tile_menu)
         self._layout_ready = False
+        self._build_playback()
 
     # -- building -----------------------------------------------------------------------
 
@@ -169,6 +176,59 @@ class MainWindow(QMainWindow):
         dock.setWidget(box)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
 
+    def _build_playback(self) -> None:
+        """One playback session for the grid, driven by the playback bar, the timeline
+        and the events panel (a dock under the camera tree); bookmarks from the tile's
+        menu."""
+        grid = self.grid
+        self.playback = PlaybackSession(
+            self.console.directory,
+            lambda: [tile.view for tile in grid.tiles if tile.view is not None],
+            lambda: (
+                grid.tiles[grid.selected].view if 0 <= grid.selected < len(grid.tiles) else None
+            ),
+        )
+        self.playback_controller = PlaybackController(
+            self.playback, self.playback_bar, self.timeline, self
+        )
+        self.events_panel = EventsPanel(self.console.directory, self)
+        self.events_dock = EventsDock(self.events_panel, self)
+        # Under the camera tree: the right-hand side is the PTZ panel's, which leaves
+        # no height to share in a small window.
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.events_dock)
+        self.events_panel.event_activated.connect(self.playback_controller.show_event)
+        self.events_scope = EventsScope(
+            self.events_panel,
+            lambda: self.timeline.shown_cameras,
+            lambda: self.timeline.canvas.view.visible,
+            self,
+        )
+        self.bookmarks = Bookmarks(
+            self.console.settings, self.console.store, self.console.directory
+        )
+
+    def add_bookmark(self, index: int) -> None:
+        """At the tile's picture's instant (the recorded one in playback), else now."""
+        tile = self.grid.tiles[index]
+        if tile.camera is None:
+            return
+        frame = tile.frame
+        at = (
+            datetime.fromtimestamp(frame.instant, UTC)
+            if frame is not None and frame.instant is not None
+            else datetime.now(UTC)
+        )
+        camera = self.console.directory.camera(tile.camera)
+        dialog = BookmarkDialog(
+            self.bookmarks, tile.camera, camera.name if camera else str(tile.camera), at, self
+        )
+        dialog.accepted.connect(lambda: self._bookmarked(dialog))
+        dialog.open()
+
+    def _bookmarked(self, dialog: BookmarkDialog) -> None:
+        self.statusBar().showMessage(f"Bookmark {dialog.title.text().strip()!r} saved", 4000)
+        self.timeline_feed.refresh()
+
     def _timeline_cameras(self, sync: bool) -> list[CameraRef]:
         """The selected tile's camera; in sync mode every tile's, in grid order."""
         tiles = self.grid.tiles
@@ -248,6 +308,7 @@ class MainWindow(QMainWindow):
             self.statusBar(),
             self.camera_dock,
             self.timeline_dock,
+            self.events_dock,
         ):
             part.setVisible(not on)
         state = self.windowState()
@@ -267,6 +328,8 @@ class MainWindow(QMainWindow):
         for tile in self.grid.tiles:
             tile.show_camera(None)
         spawn(self.timeline_feed.close())
+        self.events_scope.stop()
+        spawn(self.playback.close())
         super().closeEvent(event)
 
     # -- actions ----------------------------------------------------------------------------
@@ -366,6 +429,8 @@ class MainWindow(QMainWindow):
         else:
             menu.addAction("Restore grid", self.grid.restore)
         menu.addAction(self.statistics_action)
+        bookmark = menu.addAction("Add bookmark…", lambda: self.add_bookmark(index))
+        bookmark.setEnabled(tile.camera is not None)
         menu.addSeparator()
         empty = menu.addAction("Empty tile", lambda: self.grid.assign(index, None))
         empty.setEnabled(tile.camera is not None)
