@@ -49,8 +49,10 @@ from viewer.ui.events_panel import EventsDock, EventsPanel
 from viewer.ui.export_dialog import open_export_dialog
 from viewer.ui.playback_bar import PlaybackBar
 from viewer.ui.playback_controller import EventsScope, PlaybackController
+from viewer.ui.ptz_panel import PtzPanel
 from viewer.ui.site_menu import site_menu
 from viewer.ui.tasks import spawn
+from viewer.ui.tile_ptz import TileSteering
 from viewer.ui.timeline import TimelinePanel
 from viewer.ui.video_grid import VideoGrid
 from viewer.ui.wording import NOT_IN_KEYRING
@@ -80,6 +82,13 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.tree)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self._build_timeline()
+        self.ptz_panel = PtzPanel(console.directory, self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.ptz_panel)
+        self.tile_steering = TileSteering(lambda: self.ptz_panel.controller, self)
+        # Polled: a tile's camera changes by drop, menu, layout and keys alike.
+        self._selection_timer = QTimer(self, interval=200)
+        self._selection_timer.timeout.connect(self._follow_selection)
+        self._selection_timer.start()
         self._build_toolbar()
         self._build_help_menu()
         self._build_status_bar()
@@ -330,7 +339,19 @@ class MainWindow(QMainWindow):
         spawn(self.timeline_feed.close())
         self.events_scope.stop()
         spawn(self.playback.close())
+        self._selection_timer.stop()
+        self.tile_steering.attach(None)
+        spawn(self.ptz_panel.close_controller())
         super().closeEvent(event)
+
+    def _follow_selection(self) -> None:
+        """The PTZ dock shows the selected tile's camera; with its tile mode on, a drag on
+        that tile steers and its wheel zooms."""
+        tiles = self.grid.tiles
+        tile = tiles[self.grid.selected] if 0 <= self.grid.selected < len(tiles) else None
+        self.ptz_panel.follow(tile.camera if tile is not None else None)
+        steering = self.ptz_panel.tile_mode.isChecked() and self.ptz_panel.controller
+        self.tile_steering.attach(tile if steering else None)
 
     # -- actions ----------------------------------------------------------------------------
 

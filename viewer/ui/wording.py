@@ -57,6 +57,27 @@ def problem(error: VigilError | None) -> str:
     return "Error"
 
 
+def ptz_problem(error: VigilError | None) -> str:
+    """Why a camera did not move, in the operator's words: rights, another operator's
+    lock and a busy camera need different actions, so they are told apart (a lock is a
+    refusal whose words say so: no VMS here has a type of its own for it)."""
+    if error is None:
+        return ""
+    said = str(error)
+    if isinstance(error, PermissionDeniedError | NotSupportedError) and "lock" in said.lower():
+        return "Locked by another operator"
+    if isinstance(error, PermissionDeniedError):
+        return "You have no rights to move this camera"
+    if isinstance(error, RateLimitedError):
+        wait = f": try again in {math.ceil(error.retry_after)} s" if error.retry_after else ""
+        return f"Camera busy{wait}"
+    if isinstance(error, UnreachableError):
+        return "Camera unreachable: the command was not carried out"
+    if isinstance(error, NotSupportedError):
+        return f"Not possible: {said}" if said else "Not possible on this camera"
+    return f"{problem(error)}: {said}" if said else problem(error)
+
+
 def clock_text(instant: float) -> str:
     """A picture's instant (UTC seconds since the epoch) in the operator's local time."""
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(instant))
