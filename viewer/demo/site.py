@@ -16,12 +16,15 @@ from viewer.demo.gateway.server import GatewaySimulator
 from viewer.demo.hls.service import HlsService
 from viewer.demo.mibee.server import HLS_ONLY, MibeeSimulator
 from viewer.demo.milestone.gateway import MilestoneSimulator
+from viewer.demo.onvif import OnvifCamera
 from viewer.demo.ptz_view import dome_views
 from viewer.demo.rtsp_auth import RtspAuth
 from viewer.demo.rtsp_playback import playback_sources
 from viewer.demo.rtsp_server import RtspServer
 
 DEMO_AUTH = RtspAuth("demo", "demo", "digest")
+ONVIF_CAMERA = "cam16"
+"""The demo RTSP camera that also answers ONVIF: its PTZ stream is a dome's view."""
 MOTION_EVERY = 10.0
 """Seconds between the simulated XProtect site's motion events: one camera after another
 starts motion and the one before stops, in the same order on every run."""
@@ -79,10 +82,23 @@ class DemoSite:
             {guid: head.dome for guid, head in self.gateway.ptz.items()}
         )
         self.mibee.ptz.live_views.update(c for c in self.mibee.ptz.heads if c not in HLS_ONLY)
+        self.onvif = OnvifCamera(
+            user=DEMO_AUTH.user,
+            password=DEMO_AUTH.password,
+            host=host,
+            port=port_base + 5 if port_base else 0,
+            stream_url=lambda: self.onvif_stream,
+        )
         self.rtsp.on_demand["ptz"] = dome_views(
             {f"mibee-{c}": self.mibee.ptz.dome(c) for c in self.mibee.ptz.live_views}
+            | {f"onvif-{ONVIF_CAMERA}": self.onvif.dome}
         )
         self.preparing: threading.Thread | None = None
+
+    @property
+    def onvif_stream(self) -> str:
+        """The ONVIF camera's stream (its GetStreamUri): the dome's view."""
+        return f"rtsp://{self.rtsp.host}:{self.rtsp.port}/ptz/onvif-{ONVIF_CAMERA}"
 
     def _rtsp_with_credentials(self, camera_id: str, quality: str) -> str:
         """The URL an NVR's ``/protocols`` hands out: a stream it restreams, with its login."""
@@ -106,6 +122,7 @@ class DemoSite:
         await self.mibee.start()
         self.gateway.rtsp_port = self.rtsp.port
         await self.gateway.start()
+        await self.onvif.start()
         self.milestone.events.generate_motion(MOTION_EVERY)
         self.preparing = threading.Thread(
             target=self.library.prepare,
@@ -120,6 +137,7 @@ class DemoSite:
         await self.mibee.stop()
         await self.milestone.stop()
         await self.gateway.stop()
+        await self.onvif.stop()
         await self.rtsp.stop()
 
     def describe(self) -> list[dict[str, Any]]:
@@ -180,6 +198,17 @@ class DemoSite:
                 "url": self.mibee.url,
                 "user": self.mibee.user,
                 "password": self.mibee.password,
+            }
+        )
+        entries.append(
+            {
+                "kind": "onvif",
+                "name": f"Demo ONVIF PTZ camera (its stream {self.onvif_stream})",
+                "camera": ONVIF_CAMERA,
+                "url": self.onvif.url,
+                "rtsp": self.onvif_stream,
+                "user": self.onvif.user,
+                "password": self.onvif.password,
             }
         )
         entries.append(
