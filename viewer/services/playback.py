@@ -44,6 +44,8 @@ WATCH_EVERY = 0.25
 FRAME = 1 / 25
 # Windows of recordings looked through for where a gap ends.
 LOOK_AHEAD = 4
+# How far past its start a VOD playlist is trusted to reach (MiBee's are 48 h).
+PLAYLIST_REACH = timedelta(hours=47)
 # How long closing waits for the playback players' threads.
 JOIN_TIMEOUT = 3.0
 # How far the previous or next event is looked for.
@@ -85,6 +87,8 @@ class PlaybackSession:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._only: CameraView | None = None
         self._player_factory = player_factory
+        self._playlists: dict[CameraRef, datetime] = {}
+        """Where each camera's open VOD playlist starts (it cannot seek before that)."""
         self._players: list[StreamPlayer] = []
         """With sync off, the tile an event was picked for (else the selected one)."""
 
@@ -97,7 +101,13 @@ class PlaybackSession:
         backend = session.backend
         if not backend.capabilities.playback:
             raise NotSupportedError(f"{backend.site.name} keeps no recordings")
-        return await backend.playback(ref.camera_id, at, speed)
+        description = await backend.playback(ref.camera_id, at, speed)
+        if description.signalling is None and description.url.startswith(("http:", "https:")):
+            # A playlist from ``at``: the player seeks inside it, never before its start.
+            self._playlists[ref] = at
+        else:
+            self._playlists.pop(ref, None)
+        return description
 
     def subscribe(
         self, ref: CameraRef, description: StreamDescription, wake: Wake, on_state: StateListener
@@ -142,6 +152,12 @@ class PlaybackSession:
     async def seek(self, at: datetime) -> None:
         """Show ``at``: the clock moves there and the tiles that should follow it do."""
         self.clock.seek(at)
+        for view in self.following:
+            start = self._playlists.get(view.ref)
+            if start is not None and not start <= at <= start + PLAYLIST_REACH:
+                # Outside the tile's playlist (a MiBee VOD from the last instant asked):
+                # a new one from here.
+                await view.play_back(self)
         await self._follow()
 
     async def show_event(self, camera: CameraRef, at: datetime) -> None:

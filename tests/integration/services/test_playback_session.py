@@ -252,3 +252,25 @@ def test_frame_step_pauses_and_moves_by_one_picture_of_the_stream(demo_site):
                 await grid.close()
 
     asyncio.run(scenario())
+
+
+def test_a_seek_back_before_the_nvr_tiles_playlist_shows_that_instant_too(demo_site):
+    """A MiBee playlist runs from the instant asked for: earlier ones need a new one."""
+
+    async def scenario():
+        async with sites(demo_site) as (_server, directory):
+            grid = Grid(directory, [HALL])
+            (view,) = grid.views
+            try:
+                await grid.start()
+                grid.session.pause()
+                later, earlier = recorded_instant(hours_ago=3), recorded_instant(hours_ago=6)
+                await grid.session.seek(later)
+                await grid.recorded(view, later)
+                await grid.session.seek(earlier)
+                image = await grid.recorded(view, earlier)
+                assert abs(burned_in(image) - earlier) < timedelta(seconds=1)
+            finally:
+                await grid.close()
+
+    asyncio.run(scenario())
