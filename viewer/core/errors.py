@@ -63,6 +63,20 @@ class PermissionDeniedError(VigilError):
     a camera under privacy masking. Retrying cannot help; the password is not wrong."""
 
 
+class PtzLockedError(VigilError):
+    """Another operator holds the camera's PTZ (a lock, a reservation, a higher priority):
+    it moves again once they let go, so this is neither a missing right nor a fault.
+    ``holder`` is who holds it and ``retry_after`` when it frees (seconds), where the
+    server said."""
+
+    def __init__(
+        self, message: str, holder: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.holder = holder
+        self.retry_after = retry_after
+
+
 class NotSupportedError(VigilError):
     """The backend or the stream cannot do what was asked (a codec, a feature)."""
 

@@ -31,6 +31,7 @@ from typing import TypeVar
 from viewer.backends.base import Backend
 from viewer.core.errors import (
     NotSupportedError,
+    PtzLockedError,
     RateLimitedError,
     UnreachableError,
     VigilError,
@@ -356,6 +357,11 @@ class PtzController:
                     await self.backend.ptz_step(camera, direction)
         except RateLimitedError as error:
             self._paused_until = self._monotonic() + (error.retry_after or 1.0)
+            self._report(error)
+        except PtzLockedError as error:
+            # Held by a colleague: commands wait for the time the server named, if any.
+            if error.retry_after:
+                self._paused_until = self._monotonic() + error.retry_after
             self._report(error)
         except VigilError as error:
             if command == _Stop() and isinstance(error, UnreachableError) and not self._retried:

@@ -18,6 +18,7 @@ from viewer.core.errors import (
     NotFoundError,
     NotSupportedError,
     PermissionDeniedError,
+    PtzLockedError,
     RateLimitedError,
     StreamLostError,
     UnreachableError,
@@ -59,13 +60,15 @@ def problem(error: VigilError | None) -> str:
 
 def ptz_problem(error: VigilError | None) -> str:
     """Why a camera did not move, in the operator's words: rights, another operator's
-    lock and a busy camera need different actions, so they are told apart (a lock is a
-    refusal whose words say so: no VMS here has a type of its own for it)."""
+    lock and a busy camera need different actions (ask for the right, wait for the
+    colleague, try again shortly), so they are told apart."""
     if error is None:
         return ""
     said = str(error)
-    if isinstance(error, PermissionDeniedError | NotSupportedError) and "lock" in said.lower():
-        return "Locked by another operator"
+    if isinstance(error, PtzLockedError):
+        holder = f" ({error.holder})" if error.holder else ""
+        wait = f": free in {math.ceil(error.retry_after)} s" if error.retry_after else ""
+        return f"Locked by another operator{holder}{wait}"
     if isinstance(error, PermissionDeniedError):
         return "You have no rights to move this camera"
     if isinstance(error, RateLimitedError):

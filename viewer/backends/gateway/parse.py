@@ -22,6 +22,7 @@ from viewer.core.errors import (
     NotFoundError,
     NotSupportedError,
     PermissionDeniedError,
+    PtzLockedError,
     RateLimitedError,
     UnreachableError,
     VigilError,
@@ -98,10 +99,20 @@ class GatewayPosition:
 # -- errors -----------------------------------------------------------------------------
 
 
+LOCK_CODES = frozenset({"PTZ_LOCKED", "PTZ_RESERVED", "CAMERA_LOCKED", "LOCKED"})
+"""[guess] Codes of a 409 saying another operator holds the camera's PTZ: seed 000 lists
+none (its only 409 is ``CAMERA_OFFLINE``), so these are what a gateway would plausibly send."""
+
+
 def http_error(status: int, body: bytes, retry_after: float | None = None) -> VigilError:
     """A failed answer as a typed error carrying the envelope's ``code`` and ``message``."""
     said = _server_words(body)
     words = f": {said}" if said else ""
+    if status == 423 or (status == 409 and _error_code(body) in LOCK_CODES):
+        # 423 Locked is HTTP's own word for it; seed 000 has no lock, so it is a guess.
+        return PtzLockedError(
+            f"another operator holds the camera (HTTP {status}){words}", retry_after=retry_after
+        )
     if status == 401:
         return AuthenticationError(f"the gateway refused access (HTTP 401){words}")
     if status == 403:
@@ -115,6 +126,16 @@ def http_error(status: int, body: bytes, retry_after: float | None = None) -> Vi
     if status >= 500:
         return UnreachableError(f"the gateway cannot answer now (HTTP {status}){words}")
     return NotSupportedError(f"the gateway refused the request (HTTP {status}){words}")
+
+
+def _error_code(body: bytes) -> str | None:
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    error = document.get("error") if isinstance(document, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    return code if isinstance(code, str) else None
 
 
 def _server_words(body: bytes) -> str:

@@ -22,6 +22,7 @@ from viewer.core.errors import (
     NotFoundError,
     NotSupportedError,
     PermissionDeniedError,
+    PtzLockedError,
     RateLimitedError,
     UnreachableError,
     VigilError,
@@ -195,6 +196,11 @@ def token(body: bytes) -> Token:
     return Token(value, expires)
 
 
+LOCK_CODES = frozenset({"PTZ_LOCKED", "CAMERA_LOCKED", "ONVIF_PTZ_LOCKED"})
+"""[guess] Neither the wiki nor the server's code has a PTZ lock (the wiki's only 409 is
+``CAMERA_ALREADY_EXISTS``): a 423, or a 409 with one of these codes, is read as one."""
+
+
 def error(status: int, body: bytes, retry_after: float | None = None) -> VigilError:
     """A refusal as a typed error in the server's words: status first, then ``code``
     (many errors have none, some are plain text, 401 and 429 have no body at all)."""
@@ -206,6 +212,8 @@ def error(status: int, body: bytes, retry_after: float | None = None) -> VigilEr
         return AuthenticationError(f"the MiBee server refused the user name or password{said}")
     if status == 403:
         return PermissionDeniedError(f"the MiBee server does not allow this{said}")
+    if status == 423 or (status == 409 and code in LOCK_CODES):
+        return PtzLockedError(f"another operator holds the camera{said}", retry_after=retry_after)
     if status == 404:
         return NotFoundError(f"the MiBee server knows no such thing{said}")
     if status == 429:

@@ -186,4 +186,4 @@ def _within(value: float, low: float, high: float, name: str) -> float:
 
 
 def _failed(task: str, words: str | None) -> VigilError:
-    return NotSupportedError(f"the server could not run {task}" + (f": {words}" if words else ""))
+    return ptz_parse.refusal(f"the server could not run {task}" + (f": {words}" if words else ""))

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 from viewer.backends.milestone import parse
+from viewer.backends.milestone.parse import ptz as ptz_parse
 from viewer.core.errors import (
     InvalidInputError,
     MalformedResponseError,
@@ -249,7 +250,10 @@ class Sessions:
             raise NotSupportedError(
                 "PTZ steps go through the camera's live video: show the camera live first"
             )
-        await signalling.request("ptzMove", {"direction": direction})
+        try:
+            await signalling.request("ptzMove", {"direction": direction})
+        except NotSupportedError as error:
+            raise ptz_parse.refusal(str(error)) from None
 
     def channel(self, camera_id: str) -> MilestoneSignalling | None:
         """The newest live session of the camera whose data channel is open."""

@@ -155,6 +155,10 @@ class GatewaySimulator:
         self.events: list[dict[str, Any]] = []
         self.ptz = {guid: Head() for guid, c in self.cameras.items() if c.id in PTZ_CAMERAS}
         """Each PTZ camera's head (ptz.py), by gateway id; its RTSP live plays its view."""
+        self.ptz_held: dict[str, str] = {}
+        """Demo camera ids whose PTZ another operator holds, with that operator's name:
+        their moves and presets are refused with 423 ``PTZ_LOCKED`` [guess: seed 000 has
+        no lock]."""
         self.socket = EventSocket()
         self._tokens: dict[str, float] = {}
         self._offline: set[str] = set()
@@ -456,6 +460,9 @@ class GatewaySimulator:
             )
         if request.method != "POST":
             return error(404, "NOT_FOUND", "Endpoint not found")
+        holder = self.ptz_held.get(self.aliases[guid])
+        if holder is not None:
+            return error(423, "PTZ_LOCKED", f"PTZ control is held by {holder}")
         if rest.startswith("/ptz/preset/"):
             preset = next((p for p in PRESETS if str(p[0]) == rest[12:]), None)
             if preset is None:

@@ -93,6 +93,10 @@ class MibeeSimulator:
         self.sse_available = True
         self.events = EventHub(ping_interval)
         self.ptz = PtzCameras(list(ONVIF))
+        self.ptz_held: dict[str, str] = {}
+        """Cameras whose PTZ another operator holds, with that operator's name: every
+        command but status and the preset list is refused with 423 ``PTZ_LOCKED``
+        [guess: neither the wiki nor the server has a lock]."""
         self.clips = ClipCache()
         """The recordings' MP4s, built when first downloaded."""
         self.statuses = {camera.id: "recording" for camera in CAMERAS}
@@ -431,6 +435,9 @@ class MibeeSimulator:
             body = json.loads(request.body) if request.body else None
         except (ValueError, RecursionError):
             return _error(400, "invalid input: body is not JSON", "INVALID_INPUT")
+        holder = self.ptz_held.get(camera.id)
+        if holder is not None and method != "GET":
+            return _error(423, f"ptz locked by {holder}", "PTZ_LOCKED")
         try:
             if rest == ["move"] and method == "POST":
                 status = self.ptz.move(camera.id, body)

@@ -11,12 +11,27 @@ parse.py, unknown fields are ignored and a needed one missing names itself.
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from viewer.backends.milestone.parse import _array, _decode, _flag, _object, _text, _words, data
-from viewer.core.errors import MalformedResponseError
+from viewer.core.errors import MalformedResponseError, NotSupportedError, PtzLockedError
 from viewer.core.models import Output, Preset, PtzPosition
+
+_HELD = re.compile(r"\b(?:locked|reserved|higher priority)\b", re.IGNORECASE)
+"""[guess] XProtect gives a PTZ camera to one operator at a time (reserved PTZ sessions,
+PTZ priority) [doc], but no capture shows how a Config API task or ``ptzMove`` is then
+refused: its words are all there is to go by."""
+
+
+def refusal(words: str) -> NotSupportedError | PtzLockedError:
+    """A refused PTZ task or ``ptzMove`` in the server's ``words``: another operator's
+    hold on the camera, or a plain refusal."""
+    if _HELD.search(words):
+        return PtzLockedError(words)
+    return NotSupportedError(words)
+
 
 TASK_SUCCESS = "success"
 TASK_ERROR = "error"
