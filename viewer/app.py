@@ -28,12 +28,14 @@ from viewer.core.models import CameraRef, Site
 from viewer.demo import serve
 from viewer.demo.footage import ALL_CAMERAS, DEMO_CAMERAS
 from viewer.demo.site import DemoSiteThread
+from viewer.media import hwaccel
 from viewer.services.console import Console
 from viewer.services.diagnostics import report
 from viewer.services.logs import log_unhandled_errors, setup_logging
 from viewer.services.preload import preload
-from viewer.services.settings import Layout
+from viewer.services.settings import RENDERERS, Layout
 from viewer.ui import application
+from viewer.ui import renderer as video_renderer
 from viewer.ui.application import until_quit
 from viewer.ui.main_window import MainWindow, versions
 
@@ -93,6 +95,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--debug", action="store_true", help="log in detail")
     parser.add_argument(
+        "--renderer",
+        choices=RENDERERS,
+        default=None,
+        help="draw video with OpenGL (gl), without (raster), or GL on a real GPU only "
+        "(auto); overrides the setting",
+    )
+    parser.add_argument(
         "--self-check",
         action="store_true",
         help="with --demo: play the demo over RTSP, RTSPS and WebRTC, say whether each "
@@ -137,11 +146,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return application.run(
             lambda app: self_check.run(app, paths.demo_footage, log_file, args.seconds)
         )
-    return application.run(lambda app: _gui_session(app, paths, log_file, demo=args.demo))
+    return application.run(
+        lambda app: _gui_session(app, paths, log_file, demo=args.demo, renderer=args.renderer)
+    )
 
 
-async def _gui_session(app: QApplication, paths: Paths, log_file: Path, *, demo: bool) -> int:
+async def _gui_session(
+    app: QApplication, paths: Paths, log_file: Path, *, demo: bool, renderer: str | None = None
+) -> int:
     console = Console(paths.settings)
+    choose_video_path(renderer or console.settings.renderer, console.settings.hardware_decode)
     window = MainWindow(console, log_file=log_file)
     default_layout = demo_layout() if demo else Layout()
     window.restore_session(default_layout)
@@ -205,6 +219,13 @@ async def add_demo_sites(console: Console, description: Sequence[dict[str, Any]]
             )
         except VigilError as exc:
             log.error("the demo site %s could not be added: %s", name, exc)
+
+
+def choose_video_path(renderer: str, hardware_decode: str) -> None:
+    """Before the first grid: which renderer draws, what decode threads hand it, and
+    whether streams are decoded on the GPU (ui/renderer.py, media/hwaccel.py)."""
+    choice = video_renderer.configure(video_renderer.choose(renderer))
+    hwaccel.configure(hardware_decode, gl_renderer=choice.gl)
 
 
 def demo_layout() -> Layout:

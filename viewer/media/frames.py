@@ -29,3 +29,24 @@ class VideoImage:
     pts: float | None
     decoded_at: float
     instant: float | None = None
+    planes: Planes | None = None
+    """Set on the GL path (media/planes.py): the decoder's planes at the source size,
+    and ``pixels`` is then empty; a raster painter has nothing to draw from it."""
+
+
+@dataclass(slots=True, eq=False)
+class Planes:
+    """A decoded picture as the decoder left it, for a painter that converts on the GPU.
+
+    ``layout`` is "yuv420p" (Y, U, V) or "nv12" (Y, interleaved UV). ``data`` are
+    zero-copy views that keep the frame's buffers alive; rows are ``line_sizes`` bytes
+    apart, often more than the visible width (decoders pad rows for SIMD). ``matrix``
+    is (Kr, Kb) of the YUV colour matrix, ``full_range`` whether luma spans 0-255
+    rather than 16-235.
+    """
+
+    layout: str
+    data: tuple[memoryview, ...]
+    line_sizes: tuple[int, ...]
+    matrix: tuple[float, float]
+    full_range: bool

@@ -55,12 +55,14 @@ from viewer.core.playback import PlaybackClock
 from viewer.core.streams import StreamDescription, fit_inside
 from viewer.media.backoff import Backoff
 from viewer.media.clock import SYSTEM_CLOCK, Clock
-from viewer.media.convert import CpuConverter, FrameConverter
+from viewer.media.convert import FrameConverter
 from viewer.media.errors import opening_error, reading_error
 from viewer.media.following import Following, ResolveAt, Verdict
 from viewer.media.frames import VideoImage
 from viewer.media.http_io import HttpOpener
+from viewer.media.hwaccel import open_input
 from viewer.media.mailbox import Mailbox
+from viewer.media.planes import DeliveredConverter
 from viewer.media.recorded import OffsetInstants, PlaylistTap, asked_start, parse_playlist
 from viewer.media.rhythm import Rhythm
 from viewer.media.sources import OpenPlan, open_plan
@@ -190,7 +192,7 @@ class StreamPlayer:
         description: StreamDescription,
         *,
         resolve: Resolve | None = None,
-        converter_factory: Callable[[], FrameConverter] = CpuConverter,
+        converter_factory: Callable[[], FrameConverter] = DeliveredConverter,
         backoff: Backoff | None = None,
         clock: Clock = SYSTEM_CLOCK,
         open_timeout: float = 10.0,
@@ -490,7 +492,7 @@ class StreamPlayer:
         tap = PlaylistTap(opener) if opener is not None and self._following else None
         try:
             try:
-                container = av.open(
+                container = open_input(
                     description.url,
                     options=dict(plan.options),
                     timeout=(self._open_timeout, silence),

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 GRID_SIZES = (1, 2, 3, 4, 5, 6, 8)
+RENDERERS = ("auto", "gl", "raster")
+HARDWARE_DECODE = ("auto", "on", "off")
 
 
 @dataclass
@@ -80,6 +82,11 @@ class Settings:
     open without decoding, so it shows the current picture at once when it comes back."""
     bookmarks: list[Bookmark] = field(default_factory=list)
     """Bookmarks of sites that keep none of their own (services/bookmarks.py)."""
+    renderer: str = "auto"
+    """One of RENDERERS: the GL video renderer, the raster one, or GL on a real GPU."""
+    hardware_decode: str = "auto"
+    """One of HARDWARE_DECODE: "auto" decodes on the GPU only where the GL renderer
+    draws (elsewhere the pictures come back for swscale, which gains little)."""
 
 
 class SettingsStore:
@@ -165,7 +172,11 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
             *settings.unknown_sites,
         ],
         "window": {"geometry": settings.window_geometry, "state": settings.window_state},
-        "video": {"hidden_grace_seconds": settings.hidden_grace},
+        "video": {
+            "hidden_grace_seconds": settings.hidden_grace,
+            "renderer": settings.renderer,
+            "hardware_decode": settings.hardware_decode,
+        },
     }
     if settings.bookmarks:
         out["bookmarks"] = bookmarks_to_json(settings.bookmarks)
@@ -219,6 +230,15 @@ def _optional_text(value: object, what: str) -> str | None:
     return None if value is None else _text(value, what)
 
 
+def _choice(video: dict[str, Any], name: str, allowed: tuple[str, ...]) -> str:
+    """A word from ``allowed``; one this version does not know (a newer Vigil's) is the
+    default, so the file is not set aside for it."""
+    value = video.get(name, allowed[0])
+    if not isinstance(value, str):
+        raise ValueError(f"video {name} {value!r} is not a word")
+    return value if value in allowed else allowed[0]
+
+
 def settings_from_json(data: object) -> Settings:
     """Parse the settings file; any shape it does not expect raises ValueError."""
     top = _object(data, "the settings file")
@@ -243,6 +263,8 @@ def settings_from_json(data: object) -> Settings:
     if isinstance(grace, bool) or not isinstance(grace, int | float) or not 0 <= grace <= 3600:
         raise ValueError(f"hidden tiles' grace period {grace!r} is not 0-3600 seconds")
     settings.hidden_grace = float(grace)
+    settings.renderer = _choice(video, "renderer", RENDERERS)
+    settings.hardware_decode = _choice(video, "hardware_decode", HARDWARE_DECODE)
     settings.bookmarks = bookmarks_from_json(top.get("bookmarks", []))
     if "layout" in top:
         settings.layout = _layout_from_json(_object(top["layout"], "layout"))

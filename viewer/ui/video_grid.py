@@ -20,6 +20,8 @@ from viewer.media.state import StateInfo
 from viewer.services.camera_view import CameraView
 from viewer.services.console import Console
 from viewer.services.settings import GRID_SIZES, Layout
+from viewer.ui import renderer
+from viewer.ui.gl_video import GlVideoSurface
 from viewer.ui.video_tile import BACKGROUND, VideoTile
 
 SPACING = 2
@@ -38,6 +40,9 @@ class VideoGrid(QWidget):
     camera_state_changed = Signal(object, object)
     """(CameraRef, StateInfo) of a tile whose stream changed state."""
     maximised_changed = Signal()
+    selection_changed = Signal(int, object)
+    """(index, CameraRef or None) of the selected tile, whenever the selection moves or
+    the selected tile's camera changes (drop, menu, layout, keys alike)."""
     tile_menu_requested = Signal(int, QPoint)
     """(tile index, global position) of a right-click on a tile."""
 
@@ -50,6 +55,7 @@ class VideoGrid(QWidget):
         # going from 4x4 to 2x2 and back does not lose them.
         self._assignments: list[CameraRef | None] = [None] * MAX_TILES
         self._selected = 0
+        self._told: tuple[int, CameraRef | None] | None = None
         self._maximised: int | None = None
         self._statistics_visible = False
         palette = self.palette()
@@ -61,6 +67,9 @@ class VideoGrid(QWidget):
         self._clock = QTimer(self)
         self._clock.setTimerType(Qt.TimerType.PreciseTimer)
         self._clock.timeout.connect(self._tick)
+        self._surface: GlVideoSurface | None = None
+        if renderer.active().gl:
+            self._start_gl()
         self.set_grid(2)
         console.directory.subscribe(self._directory_changed)
 
@@ -121,6 +130,7 @@ class VideoGrid(QWidget):
             tile.state_changed.connect(self._tile_state_changed)
             tile.menu_requested.connect(self.tile_menu_requested)
             tile.set_statistics_visible(self._statistics_visible)
+            tile.set_gl_drawn(self._surface is not None)
             self._tiles.append(tile)
             self._load_tile(tile)
         self._size = size
@@ -130,6 +140,7 @@ class VideoGrid(QWidget):
             tile.set_selected(tile.index == self._selected)
             tile.show()
         self.layout_changed.emit()
+        self._tell_selection()
 
     def set_statistics_visible(self, visible: bool) -> None:
         """Every tile shows its stream's figures (resolution, fps, bitrate, losses)."""
@@ -144,6 +155,7 @@ class VideoGrid(QWidget):
         self._assignments[index] = ref
         self._load_tile(self._tiles[index])
         self.layout_changed.emit()
+        self._tell_selection()
 
     def reload_camera(self, ref: CameraRef) -> None:
         """Reopen ``ref`` wherever it shows, after its credentials or URLs changed."""
@@ -164,6 +176,14 @@ class VideoGrid(QWidget):
         self._selected = index
         for tile in self._tiles:
             tile.set_selected(tile.index == index)
+        self._tell_selection()
+
+    def _tell_selection(self) -> None:
+        index = self._selected
+        camera = self._tiles[index].camera if 0 <= index < len(self._tiles) else None
+        if (index, camera) != self._told:
+            self._told = (index, camera)
+            self.selection_changed.emit(index, camera)
 
     def move_selection(self, rows: int, columns: int) -> None:
         """Select the tile ``rows`` down and ``columns`` right, stopping at the edges."""
@@ -218,14 +238,52 @@ class VideoGrid(QWidget):
         )
 
     def _tick(self) -> None:
+        news = False
         for tile in self._tiles:
             if tile.isVisible():
-                tile.refresh()
+                news = tile.refresh() or news
+        if news and self._surface is not None:
+            self._surface.update()
+
+    @property
+    def renderer_text(self) -> str:
+        """Which renderer draws this grid, for the status bar: "GL (<GPU>)" or "raster"."""
+        surface = self._surface
+        if surface is None:
+            return "raster"
+        return f"GL ({surface.renderer_name})" if surface.renderer_name else "GL"
+
+    def _start_gl(self) -> None:
+        """The GL surface under the tiles (ui/gl_video.py); raster if it fails."""
+        gap = self.palette().window().color()
+        surface = GlVideoSurface(lambda: self._tiles, gap, BACKGROUND, self)
+        surface.failed.connect(self._gl_failed)
+        surface.setGeometry(self.rect())
+        surface.lower()
+        self._surface = surface
+
+    def _gl_failed(self, reason: str) -> None:
+        surface, self._surface = self._surface, None
+        if surface is None:
+            return
+        renderer.fall_back(reason)
+        for tile in self._tiles:
+            tile.set_gl_drawn(False)
+        surface.hide()
+        surface.release()
+        surface.deleteLater()
 
     def showEvent(self, event: QShowEvent) -> None:
         screen = self.screen()
         rate = screen.refreshRate() if screen is not None else 60.0
         self._clock.start(max(4, round(1000 / (rate if rate > 1 else 60.0))))
+        if self._surface is not None:
+            # Making the context can fail after the start-up probe worked.
+            QTimer.singleShot(1000, self._check_gl)
+
+    def _check_gl(self) -> None:
+        if self._surface is not None and self.isVisible():
+            self._surface.check_context()
 
     def hideEvent(self, event: QHideEvent) -> None:
         self._clock.stop()
@@ -244,6 +302,8 @@ class VideoGrid(QWidget):
 
     def _tile_state_changed(self, index: int) -> None:
         tile = self._tiles[index] if index < len(self._tiles) else None
+        if self._surface is not None:
+            self._surface.update()
         if tile is not None and tile.camera is not None:
             state: StateInfo = tile.state
             self.camera_state_changed.emit(tile.camera, state)
@@ -265,6 +325,9 @@ class VideoGrid(QWidget):
 
     def _place_tiles(self) -> None:
         area = self.rect()
+        if self._surface is not None:
+            self._surface.setGeometry(area)
+            self._surface.update()
         if self._maximised is not None:
             for tile in self._tiles:
                 if tile.index == self._maximised:

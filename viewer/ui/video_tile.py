@@ -106,6 +106,9 @@ class VideoTile(QWidget):
         self._video_rect = QRect()
         self._margins: tuple[QRect, ...] = ()
         self._one_to_one = False
+        # Set when the grid's GL surface (ui/gl_video.py) draws the picture under this
+        # tile: the tile then paints only its overlays, over a transparent background.
+        self._gl_drawn = False
         meta = self.metaObject()
         self._frame_painted_method = meta.method(meta.indexOfSignal("frame_painted(PyObject)"))
         self._update_message()
@@ -179,14 +182,28 @@ class VideoTile(QWidget):
         """
         self._news = True
 
-    def refresh(self) -> None:
-        """Take the newest picture and state from the view; called by the frame clock."""
+    def set_gl_drawn(self, gl_drawn: bool) -> None:
+        """The GL surface under the tile draws its picture (True) or the tile blits it."""
+        self._gl_drawn = gl_drawn
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, not gl_drawn)
+        self._qimage = None
+        self.update()
+
+    def refresh(self) -> bool:
+        """Take the newest picture and state from the view; called by the frame clock.
+
+        True when a new picture came, which the GL surface must draw."""
         view = self._view
         if view is None or not self._news:
-            return
+            return False
         self._news = False
         image = view.take()
-        if image is not None:
+        if image is not None and self._gl_drawn:
+            previous, self._frame = self._frame, image
+            # The overlay changes with the clock's second or the picture's shape only.
+            if previous is None or _overlay_key(previous) != _overlay_key(image):
+                self.update()
+        elif image is not None and image.planes is None:
             self._frame = image
             self._qimage = QImage(
                 image.pixels, image.width, image.height, image.stride, QImage.Format.Format_RGB32
@@ -195,6 +212,7 @@ class VideoTile(QWidget):
             self._qimage.setDevicePixelRatio(self.devicePixelRatioF())
             self.update()
         self._set_state(view.state)
+        return image is not None and self._gl_drawn
 
     def _set_state(self, info: StateInfo) -> None:
         if info is self._state or info == self._state:
@@ -327,6 +345,10 @@ class VideoTile(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         frame = self._frame
+        if self._gl_drawn:
+            self._paint_overlay(painter)
+            painter.end()
+            return
         if self._qimage is not None:
             target = self.video_rect()
             # Only the letterbox margins need clearing: the picture covers the rest.
@@ -342,6 +364,10 @@ class VideoTile(QWidget):
             painter.fillRect(self.rect(), BACKGROUND)
         self._paint_overlay(painter)
         painter.end()
+        self.picture_drawn(frame)
+
+    def picture_drawn(self, frame: VideoImage | None) -> None:
+        """Count and announce a paint of ``frame``; the GL surface calls it for its draws."""
         if frame is not None and frame.sequence != self._last_painted:
             self._last_painted = frame.sequence
             self.painted_frames += 1
@@ -490,6 +516,12 @@ class _PixmapCache:
         if key != self._key:
             self._key, self._pixmap = key, draw()
         return self._pixmap
+
+
+def _overlay_key(image: VideoImage) -> tuple[object, ...]:
+    """What of a picture the overlays show or depend on: its second and its shape."""
+    second = int(image.instant) if image.instant is not None else None
+    return second, image.source_width, image.source_height, image.width, image.height
 
 
 def _margins(outer: QRect, inner: QRect) -> tuple[QRect, ...]:
