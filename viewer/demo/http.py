@@ -137,7 +137,9 @@ class HttpServer:
                 await self._stream(connection, writer, headers, response)
                 return
             data = connection.send(h11.Response(status_code=response.status, headers=headers))
-            data = (data or b"") + (connection.send(h11.Data(data=response.body)) or b"")
+            # A HEAD answer's headers say what GET would send; its body is never sent.
+            body = b"" if request.method == "HEAD" else response.body
+            data = (data or b"") + (connection.send(h11.Data(data=body)) or b"")
             writer.write(data + (connection.send(h11.EndOfMessage()) or b""))
             await writer.drain()
             if connection.our_state is h11.MUST_CLOSE or connection.their_state is h11.MUST_CLOSE:

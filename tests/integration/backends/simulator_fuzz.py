@@ -133,7 +133,7 @@ def requests(
         body = draw(spoiled_bodies(endpoint.body) if "body" in spoil else endpoint.body)
     method = endpoint.method
     if "method" in spoil:
-        method = draw(st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]))
+        method = draw(st.sampled_from(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]))
     headers = dict(auth)
     if "auth" in spoil:
         headers = draw(

@@ -629,9 +629,9 @@ def _time(value: object) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return parsed.replace(tzinfo=parsed.tzinfo or UTC).astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: in UTC before the year 1 or after 9999
         return None
-    return parsed.replace(tzinfo=parsed.tzinfo or UTC)
 
 
 def _numbers(body: bytes, keys: tuple[str, ...]) -> dict[str, float] | None:

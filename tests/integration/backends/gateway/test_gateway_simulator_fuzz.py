@@ -106,7 +106,7 @@ def test_every_refusal_is_the_seeds_envelope(gateway, endpoint, data):
     request = data.draw(requests([endpoint], VALUES, {"Authorization": BASIC}), "request")
     answer = gateway.send(request)
     assert answer.status_code < 500, answer.content[:300]
-    if answer.status_code >= 400:
+    if answer.status_code >= 400 and request.method != "HEAD":  # HEAD: headers only
         assert envelope(answer.status_code, answer.content), answer.content[:300]
 
 

@@ -111,7 +111,8 @@ def test_every_answer_is_the_servers_own(nvr, endpoint, data):
     request = data.draw(requests([endpoint], VALUES, {"Authorization": BASIC}), "request")
     answer = nvr.send(request)
     assert answer.status_code < 500, answer.content[:300]
-    assert well_formed(answer.status_code, answer.content), answer.content[:300]
+    if request.method != "HEAD":  # HEAD: headers only
+        assert well_formed(answer.status_code, answer.content), answer.content[:300]
 
 
 def test_it_still_serves_after_the_fuzzing(nvr):
