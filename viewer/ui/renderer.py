@@ -120,7 +120,9 @@ def choose(preference: str, probe: Probe | None = None) -> Choice:
         es = " ES" if found.es else ""
         return Choice(gl=False, reason=f"OpenGL{es} {version} is older than 3.0")
     if preference != Preference.GL and is_software(found.renderer):
-        return Choice(gl=False, reason=f"{found.renderer} draws in software")
+        return Choice(
+            gl=False, reason=f"{found.renderer} draws in software", renderer=found.renderer
+        )
     return Choice(gl=True, reason="OpenGL 3.0 or later", renderer=found.renderer)
 
 

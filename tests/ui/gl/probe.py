@@ -241,6 +241,7 @@ async def choose(preference: str) -> dict[str, Any]:
         result = {
             "gl": choice.gl,
             "reason": choice.reason,
+            "renderer": choice.renderer,
             "grid": grid.renderer_text,
             "active": renderer.active().describe(),
         }

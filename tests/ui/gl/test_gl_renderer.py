@@ -90,15 +90,12 @@ def test_the_cases_carry_what_they_are_named_for(comparison):
 @pytest.mark.slow
 def test_auto_keeps_raster_on_a_software_renderer(gl_child):
     answer, _ = gl_child("choose", "auto")
-    if "llvmpipe" not in answer["reason"] and answer["gl"]:
-        pytest.skip(f"this X server has a real GPU: {answer['reason']}")
-    assert answer == {
-        "gl": False,
-        "reason": answer["reason"],
-        "grid": "raster",
-        "active": "raster",
-    }
-    assert "draws in software" in answer["reason"] or "context" in answer["reason"]
+    # Mesa's CPU rasterisers, named here rather than by the rule under test.
+    if not any(name in answer["renderer"] for name in ("llvmpipe", "softpipe", "swrast")):
+        pytest.skip(f"this X server's GL is not a software one: {answer['reason']}")
+    assert answer["gl"] is False
+    assert (answer["grid"], answer["active"]) == ("raster", "raster")
+    assert answer["reason"] == f"{answer['renderer']} draws in software"
 
 
 @pytest.mark.slow
