@@ -104,8 +104,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--self-check",
         action="store_true",
-        help="with --demo: play the demo over RTSP, RTSPS and WebRTC, say whether each "
-        "decoded, exit 0 if all did",
+        help="with --demo: play a camera of every demo site (RTSP, RTSPS, XProtect over "
+        "WebRTC, MiBee over HLS, the REST gateway), say whether each decoded, exit 0 if all did",
     )
     parser.add_argument(
         "--seconds", type=float, default=60, help="how long --self-check waits for pictures"
