@@ -76,7 +76,6 @@ class Following:
         # A seek or step not yet shown: even a paused clock needs the picture there.
         self._moved = True
         self._restart = False
-        self._forced = False
         self._seeking = False
         self.hold_ended = 0.0
         """Monotonic seconds when the last hold ended: silence before it was on purpose."""
@@ -97,7 +96,6 @@ class Following:
         """A description at the clock's position (a lead ahead while it runs) and the
         instant it was asked for (UTC seconds)."""
         self._seen = self.clock.generation
-        self._forced = False
         self._changed.clear()
         state = self.clock.state()
         ahead = 0.0 if state.paused else self.lead * state.speed
@@ -114,11 +112,6 @@ class Following:
 
     # -- pacing -----------------------------------------------------------------
 
-    def force_restart(self) -> None:
-        """Treat the stream playing now as asked for elsewhere: move it to the clock."""
-        self._forced = True
-        self._changed.set()
-
     def take_restart(self) -> bool:
         """Whether the stream just ended because the clock moved (and forget it)."""
         restart, self._restart = self._restart, False
@@ -126,10 +119,6 @@ class Following:
 
     def change(self) -> ClockChange | None:
         """The latest change since the last look, if the clock changed; marks it seen."""
-        if self._forced:
-            self._forced = False
-            self._moved = True
-            return ClockChange.SEEK
         state = self.clock.state()
         if state.generation == self._seen:
             return None

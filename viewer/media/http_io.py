@@ -82,6 +82,7 @@ class HttpOpener:
         )
         self._tls_only = False
         self._given_up: VigilError | None = None
+        self._told = False
         self._giving_up = threading.Event()
         self._first = True
         self._waiting_since = time.monotonic() if waiting_since is None else waiting_since
@@ -100,12 +101,22 @@ class HttpOpener:
     def given_up(self) -> VigilError | None:
         return self._given_up
 
-    def _check(self) -> None:
-        if self._given_up is not None:
+    def _check(self) -> bool:
+        """Raise the reason for giving up once; after that, True: FFmpeg then reads an
+        end of stream. PyAV keeps one exception from a callback until FFmpeg's call
+        returns, and prints every further one to stderr as "dropped" (an HLS demuxer
+        tries a few more opens and reads after a failed one): a stopped player's
+        traceback, and under a captured stderr a crash (docs/pitfalls.md)."""
+        if self._given_up is None:
+            return False
+        if not self._told:
+            self._told = True
             raise self._given_up
+        return True
 
     def __call__(self, url: str, flags: int, options: dict[str, str]) -> io.IOBase:
-        self._check()
+        if self._check():
+            return _WholeBody(b"", self._check)
         if urlsplit(url).scheme not in {"http", "https"}:
             where = mask_url(url)
             raise NotSupportedError(f"{where}: only http and https are fetched for a stream")
@@ -163,19 +174,20 @@ class HttpOpener:
 class _WholeBody(io.BytesIO):
     """A response read whole, seekable; its reads fail once the player gave up."""
 
-    def __init__(self, body: bytes, check: Callable[[], None]) -> None:
+    def __init__(self, body: bytes, check: Callable[[], bool]) -> None:
         super().__init__(body)
         self._check = check
 
     def read(self, size: int | None = -1) -> bytes:
-        self._check()
+        if self._check():
+            return b""
         return super().read(size)
 
 
 class _StreamedBody(io.RawIOBase):
     """A response read as FFmpeg asks for it; not seekable."""
 
-    def __init__(self, response: httpx.Response, where: str, check: Callable[[], None]) -> None:
+    def __init__(self, response: httpx.Response, where: str, check: Callable[[], bool]) -> None:
         self._response = response
         self._where = where
         self._check = check
@@ -186,7 +198,8 @@ class _StreamedBody(io.RawIOBase):
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        self._check()
+        if self._check():
+            return 0
         while not self._pending:
             try:
                 self._pending = next(self._chunks)

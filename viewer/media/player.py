@@ -285,15 +285,13 @@ class StreamPlayer:
 
         ``resolve_at(instant, speed)`` replaces ``resolve`` for every later connection:
         after a drop the stream is asked for at the clock's position, not at live. Call
-        it before ``start()``; later, the current connection is replaced by one at the
-        clock. A player follows one clock for its life.
+        it before ``start()``, or later: the connection playing then ends at its next
+        packet and the next one is asked for at the clock. A player follows one clock
+        for its life.
         """
         if self._following is not None:
             raise RuntimeError("a StreamPlayer follows one clock")
         self._following = Following(clock, resolve_at)
-        if self._thread is not None:
-            self._following.wake()
-            self._following.force_restart()
 
     @property
     def following(self) -> PlaybackClock | None:
@@ -396,8 +394,10 @@ class StreamPlayer:
                 if description is None:
                     description = self._fresh_description()
                 self._play_once(description)
-                if following is not None and following.take_restart():
-                    # The clock moved: ask again at its position, no back-off.
+                moved = following.take_restart() if following is not None else False
+                if moved or (following is None and self._following is not None):
+                    # The clock moved, or the player was told to follow one while it
+                    # played: ask again at the clock's position, no back-off.
                     description = None
                     continue
                 if not description.live and following is None:
@@ -548,7 +548,8 @@ class StreamPlayer:
         self._rhythm.new_connection()
         self._last_picture_at, self._watched_since = None, time.monotonic()
         for packet in packets:
-            if self._stop.is_set():
+            if self._stop.is_set() or following is not self._following:
+                # Stopping, or told to follow a clock: this connection is not at it.
                 return
             if packet.size == 0:
                 continue
