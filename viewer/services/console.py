@@ -1,7 +1,8 @@
 """Everything the window talks to, put together once by the application.
 
-The console owns the settings, the secret store, the directory of sites and the
-player hub. The UI reads and changes the operator's world only through it, which is
+The console owns the settings, the secret store, the directory of sites, the
+player hub and the windows' playback sessions (their players are stopped and joined at
+quit like the hub's). The UI reads and changes the operator's world only through it, which is
 also how the tests drive a whole viewer without a window.
 """
 
@@ -9,13 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 
 from viewer.backends.base import Backend
 from viewer.core.errors import SettingsError
+from viewer.services.camera_view import CameraView
 from viewer.services.directory import Directory, SiteSession
 from viewer.services.local_cameras import LocalCameras
+from viewer.services.playback import PlaybackSession
 from viewer.services.players import PlayerFactory, PlayerHub
 from viewer.services.secrets import SecretStore
 from viewer.services.settings import Layout, Settings, SettingsStore
@@ -46,6 +51,18 @@ class Console:
         self.hub = PlayerHub(player_factory) if player_factory else PlayerHub()
         self.local_cameras = LocalCameras(self.settings, self.store, self.secrets, self.directory)
         self.sites = Sites(self.settings, self.store, self.secrets, self.directory)
+        self._playbacks: list[PlaybackSession] = []
+
+    def playback_session(
+        self,
+        views: Callable[[], Sequence[CameraView]],
+        selected: Callable[[], CameraView | None],
+    ) -> PlaybackSession:
+        """A window's playback session over its tiles, owned here: a window that closes
+        leaves its players to quitting, which stops and joins them with the hub's."""
+        session = PlaybackSession(self.directory, views, selected)
+        self._playbacks.append(session)
+        return session
 
     async def start(self) -> None:
         await self.local_cameras.start()
@@ -82,7 +99,15 @@ class Console:
         only at its own timeout, and quitting must not hang on a camera that stopped
         answering (such a thread is a daemon and dies with the process).
         """
+        for playback in self._playbacks:
+            await playback.stop()
         self.hub.stop_all()
         await self.directory.close()
-        await asyncio.to_thread(self.hub.join_all, DECODE_JOIN_TIMEOUT)
+        await asyncio.to_thread(self._join_players, DECODE_JOIN_TIMEOUT)
         await asyncio.to_thread(self.store.flush)
+
+    def _join_players(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        self.hub.join_all(timeout)
+        for playback in self._playbacks:
+            playback.join(max(0.0, deadline - time.monotonic()))

@@ -147,6 +147,16 @@ class PlaybackSession:
     def active(self) -> bool:
         return bool(self.following)
 
+    @property
+    def can_step_back(self) -> bool:
+        """A frame back is a seek back: possible while a followed camera's site keeps
+        recordings (a plain RTSP camera following the clock has none to step in)."""
+        return any(self._plays_back(view.ref) for view in self.following)
+
+    def _plays_back(self, ref: CameraRef) -> bool:
+        session = self._directory.session(ref.site_id)
+        return session is not None and session.backend.capabilities.playback
+
     # -- controls ----------------------------------------------------------------------
 
     async def seek(self, at: datetime) -> None:
@@ -240,12 +250,24 @@ class PlaybackSession:
         """Tiles back to live and every playback player's thread ended (within a bound:
         a read blocked in FFmpeg ends only at its timeout)."""
         await self.live()
-        players, self._players = self._players, []
-        for player in players:
+        await self.stop()
+        await asyncio.to_thread(self.join, join_timeout)
+
+    async def stop(self) -> None:
+        """Quitting: every playback player asked to end, no tile sent back to live (that
+        would open live streams on the way out); :meth:`join` waits for them."""
+        await self._stop_watching()
+        for player in self._players:
             player.stop()
-        left = await asyncio.to_thread(_join, players, join_timeout)
+
+    def join(self, timeout: float) -> list[StreamPlayer]:
+        """Wait, at most ``timeout`` seconds in all, for stopped players' threads; those
+        still running are returned (and logged), the others forgotten."""
+        left = _join([p for p in self._players if p.stopping], timeout)
+        self._players = [p for p in self._players if not p.stopping or p in left]
         for player in left:
             log.warning("%s did not stop in time", player.description.display_url)
+        return left
 
     # -- following ---------------------------------------------------------------------
 
@@ -297,8 +319,7 @@ class PlaybackSession:
     def _missing(self, ref: CameraRef, position: datetime) -> bool:
         """Whether ``ref`` recorded nothing at ``position``, as far as is known now; asks
         the site in the background when the position leaves what was asked."""
-        session = self._directory.session(ref.site_id)
-        if session is None or not session.backend.capabilities.playback:
+        if not self._plays_back(ref):
             return True
         coverage = self._coverage.get(ref)
         if coverage is None or not (coverage.window.start <= position <= coverage.window.end):

@@ -38,7 +38,6 @@ from viewer.services import diagnostics
 from viewer.services.bookmarks import Bookmarks
 from viewer.services.console import Console
 from viewer.services.local_cameras import SITE as LOCAL_SITE
-from viewer.services.playback import PlaybackSession
 from viewer.services.settings import GRID_SIZES, Layout, SiteConfig
 from viewer.services.timeline_feed import TimelineFeed
 from viewer.ui.add_camera_dialog import AddCameraDialog
@@ -190,8 +189,7 @@ class MainWindow(QMainWindow):
         and the events panel (a dock under the camera tree); bookmarks from the tile's
         menu."""
         grid = self.grid
-        self.playback = PlaybackSession(
-            self.console.directory,
+        self.playback = self.console.playback_session(
             lambda: [tile.view for tile in grid.tiles if tile.view is not None],
             lambda: (
                 grid.tiles[grid.selected].view if 0 <= grid.selected < len(grid.tiles) else None
@@ -338,7 +336,8 @@ class MainWindow(QMainWindow):
             tile.show_camera(None)
         spawn(self.timeline_feed.close())
         self.events_scope.stop()
-        spawn(self.playback.close())
+        # The console stops and joins the playback players at quit (the tiles let go now).
+        self.playback_controller.stop()
         self._selection_timer.stop()
         self.tile_steering.attach(None)
         spawn(self.ptz_panel.close_controller())

@@ -4,7 +4,10 @@ session (services/playback.py).
 The playback bar and the timeline speak in plain calls and signals; the session's work
 is asynchronous (a seek opens streams, "next event" asks the sites). This adapter turns
 the one into the other and keeps the widgets' look in step: the timeline's cursor
-follows the session's clock while anything plays back and the live edge otherwise.
+follows the session's clock while anything plays back and the live edge otherwise, and
+the bar shows the session's state whoever changed it (a frame step pauses, an event
+picked in the events panel leaves live video, skip gaps moves the clock): play or
+pause, speed, sync, skip gaps, live or playback, and whether a frame back is possible.
 
 The events panel shows the events of the cameras and span the timeline shows, asked
 again a moment after either changes (not on every pixel of a drag).
@@ -12,10 +15,11 @@ again a moment after either changes (not on every pixel of a drag).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from viewer.core.models import CameraRef, TimeSpan
 from viewer.services.playback import PlaybackSession
@@ -34,6 +38,10 @@ SPAN_GRAIN = timedelta(minutes=1)
 
 
 class PlaybackController(QObject):
+    _clock_changed = Signal()
+    """The clock's listeners run on the thread that changed it: this brings the news to
+    the GUI thread."""
+
     def __init__(
         self,
         session: PlaybackSession,
@@ -48,8 +56,33 @@ class PlaybackController(QObject):
         self._bar = bar
         self._timeline = timeline
         self._now = now
+        self._live = True
+        self._stopped = False
+        # The bar's Sync starts off, and the timeline with it: the session follows suit.
+        session.sync = bar.sync_button.isChecked()
         bar.connect_controls(self)
         timeline.seek_requested.connect(self.seek)
+        self._clock_changed.connect(self.show_state)
+        self._unsubscribe = session.clock.subscribe(lambda _state: self._clock_changed.emit())
+        self.show_state()
+
+    def show_state(self) -> None:
+        """The bar as the session is now."""
+        if self._stopped:
+            return
+        session, bar = self.session, self._bar
+        bar.set_live(self._live)
+        if not self._live:
+            bar.set_playing(not session.clock.paused)
+        bar.set_speed(session.clock.speed)
+        bar.set_sync(session.sync)
+        bar.set_skip_gaps(session.skip_gaps)
+        bar.set_can_step_back(session.can_step_back)
+
+    def stop(self) -> None:
+        """The window closes: the session (the console's) outlives the bar."""
+        self._stopped = True
+        self._unsubscribe()
 
     # -- what the bar asks (PlaybackControls) -------------------------------------------
 
@@ -69,7 +102,6 @@ class PlaybackController(QObject):
     def step(self, frames: int) -> None:
         if self.session.active:
             self.session.step(frames)
-            self._bar.set_playing(False)
 
     def previous_event(self) -> None:
         spawn(self.session.next_event(forward=False))
@@ -83,27 +115,34 @@ class PlaybackController(QObject):
             spawn(self.session.skip_gap())
 
     def set_sync(self, on: bool) -> None:
-        spawn(self.session.set_sync(on))
+        spawn(self._then_show(self.session.set_sync(on)))
 
     def go_live(self) -> None:
+        self._live = True
         spawn(self.session.live())
         self._timeline.set_clock(None)
-        self._bar.set_live(True)
+        self.show_state()
 
     # -- what the timeline and the events panel ask -----------------------------------
 
     def seek(self, instant: datetime) -> None:
-        spawn(self.session.seek(instant))
+        spawn(self._then_show(self.session.seek(instant)))
         self._show_playback()
 
     def show_event(self, camera: CameraRef, instant: datetime) -> None:
-        spawn(self.session.show_event(camera, instant))
+        spawn(self._then_show(self.session.show_event(camera, instant)))
         self._show_playback()
 
     def _show_playback(self) -> None:
+        self._live = False
         self._timeline.set_clock(self.session.clock)
-        self._bar.set_live(False)
-        self._bar.set_playing(not self.session.clock.paused)
+        self.show_state()
+
+    async def _then_show(self, change: Coroutine[Any, Any, object]) -> None:
+        """Which tiles follow (and so whether a frame back is possible) is known only
+        once the session has moved them."""
+        await change
+        self.show_state()
 
 
 class EventsScope(QObject):

@@ -41,6 +41,7 @@ from viewer.media.frames import VideoImage
 from viewer.media.state import PlayerState, StateInfo
 from viewer.services.camera_view import CameraView
 from viewer.ui.dragdrop import camera_from_mime, camera_mime
+from viewer.ui.playback_bar import speed_text
 from viewer.ui.tasks import spawn
 from viewer.ui.wording import (
     NO_RECORDING,
@@ -53,6 +54,7 @@ from viewer.ui.wording import (
 BACKGROUND = QColor(12, 12, 14)
 SELECTED = QColor(64, 156, 255)
 LIVE = QColor(220, 38, 38)
+PLAYBACK = QColor(250, 204, 21)
 # A tile resized continuously (a window being dragged) settles before streams switch.
 RESIZE_SETTLE_MS = 120
 
@@ -87,6 +89,7 @@ class VideoTile(QWidget):
         self._message_cache = _PixmapCache()
         self._clock_second = -1
         self._clock = ""
+        self._badge = ""
         self._drag_start: QPoint | None = None
         self.painted_frames = 0
         """Distinct pictures painted so far: the frame rate the operator sees."""
@@ -194,7 +197,14 @@ class VideoTile(QWidget):
 
         True when a new picture came, which the GL surface must draw."""
         view = self._view
-        if view is None or not self._news:
+        if view is None:
+            return False
+        badge = self.badge
+        if badge != self._badge:
+            # A pause or a new speed brings no new picture: the title bar changes anyway.
+            self._badge = badge
+            self.update()
+        if not self._news:
             return False
         self._news = False
         image = view.take()
@@ -382,11 +392,11 @@ class VideoTile(QWidget):
         """
         title = None
         if self._view is not None:
-            live = self._state.state is PlayerState.PLAYING
+            badge = self.badge
             clock = self._clock_text()
             title = self._title_cache.get(
-                (self.width(), self.devicePixelRatioF(), self._name, live, clock),
-                lambda: self._draw_title(clock),
+                (self.width(), self.devicePixelRatioF(), self._name, badge, clock),
+                lambda: self._draw_title(badge, clock),
             )
             painter.drawPixmap(0, 0, title)
         if self._statistics:
@@ -464,15 +474,24 @@ class VideoTile(QWidget):
             self._clock_second, self._clock = second, clock_text(second)
         return self._clock
 
-    def _draw_title(self, clock: str) -> QPixmap:
+    @property
+    def badge(self) -> str:
+        """Live or recorded, as the title bar says it: a tile following the playback
+        clock must never read LIVE, whatever its player's state."""
+        playback = self._view.playback if self._view is not None else None
+        if playback is not None:
+            clock = playback.clock
+            return "❚❚ PAUSED" if clock.paused else f"▶ PLAYBACK {speed_text(clock.speed)}"
+        return "● LIVE" if self._state.state is PlayerState.PLAYING else ""
+
+    def _draw_title(self, state: str, clock: str) -> QPixmap:
         font = self._font(max(10, min(14, self.height() // 14)))
         metrics = QFontMetrics(font)
         pixmap, painter = self._transparent(self.width(), metrics.height() + 6)
         bar = QRect(0, 0, self.width(), metrics.height() + 6)
         painter.setFont(font)
         painter.fillRect(bar, QColor(0, 0, 0, 140))
-        live = self._state.state is PlayerState.PLAYING
-        badge = "  ".join(part for part in ("● LIVE" if live else "", clock) if part)
+        badge = "  ".join(part for part in (state, clock) if part)
         badge_width = metrics.horizontalAdvance(badge) + 8 if badge else 0
         painter.setPen(QColor(235, 235, 235))
         name = metrics.elidedText(
@@ -480,7 +499,7 @@ class VideoTile(QWidget):
         )
         painter.drawText(bar.adjusted(6, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, name)
         if badge:
-            painter.setPen(LIVE)
+            painter.setPen(LIVE if state.startswith("●") else PLAYBACK)
             painter.drawText(
                 bar.adjusted(0, 0, -6, 0),
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
