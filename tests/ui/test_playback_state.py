@@ -9,6 +9,7 @@ import numpy as np
 from tests.integration.backends.milestone.test_milestone_playback import recorded_instant
 from tests.ui.conftest import until
 from tests.ui.test_playback_window import HALL, nvr_backend  # noqa: F401 (a fixture)
+from viewer.core.models import TimeSpan
 from viewer.core.playback import SPEEDS
 from viewer.services.settings import Layout
 from viewer.ui.video_tile import LIVE, PLAYBACK
@@ -90,5 +91,23 @@ def test_the_bar_shows_the_sessions_state_whoever_changed_it(qloop, make_window,
         bar.live_button.click()
         assert await until(lambda: not session.active)
         assert bar.live_button.isChecked() and not bar.step_back_button.isEnabled()
+
+    qloop.run_until_complete(scenario())
+
+
+def test_a_bookmark_kept_here_is_on_the_windows_timeline_at_once(
+    qloop,
+    make_window,
+    nvr_backend,  # noqa: F811
+):
+    window = make_window(nvr_backend, layout=Layout(grid=1, tiles=[HALL]))
+    feed = window.timeline_feed
+
+    async def scenario():
+        assert await until(lambda: [row.camera for row in feed.rows] == [HALL])
+        visible = window.timeline.canvas.view.visible
+        at = visible.start + (visible.end - visible.start) / 2
+        made = await window.bookmarks.create(HALL, TimeSpan(at, at), "Forklift near miss")
+        assert made in feed.rows[0].bookmarks
 
     qloop.run_until_complete(scenario())

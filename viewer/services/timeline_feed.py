@@ -9,6 +9,10 @@ they cover, a coarser chunk serving the finer ones inside it. Requests wait unti
 operator has stopped for a moment (debounce), chunks being fetched are shared, and
 what is known is told at once, so the bar fills in while the rest arrives.
 
+Bookmarks kept by this Vigil (for sites that keep none, services/bookmarks.py) are
+drawn with each row's site ones, read from the settings every time the rows are told:
+a new one shows at once, without fetching anything (:meth:`TimelineFeed.bookmarks_changed`).
+
 Chunks that reach past the moment they were fetched grow as cameras keep recording:
 they are fetched again once ``fresh_for`` has passed. A camera whose site keeps no
 recordings (plain RTSP cameras, a gateway without a timeline) gets a row that says
@@ -85,6 +89,8 @@ class _Request:
 
 
 Listener = Callable[[tuple[TimelineRow, ...]], None]
+LocalBookmarks = Callable[[CameraRef, TimeSpan], Sequence[Bookmark]]
+"""A camera's bookmarks kept by this Vigil over a span (``Bookmarks.local``)."""
 Key = tuple[CameraRef, timedelta, int]
 
 
@@ -138,7 +144,19 @@ class TimelineFeed:
         self._unsupported: dict[CameraRef, NotSupportedError] = {}
         """Cameras whose backend said it keeps no timeline for them: never asked again."""
         self._closed = False
+        self._local: LocalBookmarks | None = None
         directory.subscribe(self._directory_changed)
+
+    def set_local_bookmarks(self, local: LocalBookmarks) -> None:
+        """Where this Vigil's own bookmarks come from; the rows show them from now on."""
+        self._local = local
+        self.bookmarks_changed()
+
+    def bookmarks_changed(self) -> None:
+        """A bookmark was made, changed or removed: the rows are told again at once with
+        the kept ones (a site's own need :meth:`refresh`, which fetches)."""
+        if self._request is not None and not self._closed:
+            self._publish(self._request)
 
     @property
     def rows(self) -> tuple[TimelineRow, ...]:
@@ -289,8 +307,11 @@ class TimelineFeed:
             return TimelineRow(camera, name, kind, span, problem=problem)
         failure = request.failures.get(camera)
         unsupported = self._unsupported.get(camera)
+        kept = tuple(self._local(camera, span)) if self._local is not None else ()
         if unsupported is not None or kind is RowState.NO_RECORDINGS:
-            return TimelineRow(camera, name, RowState.NO_RECORDINGS, span, problem=unsupported)
+            return TimelineRow(
+                camera, name, RowState.NO_RECORDINGS, span, bookmarks=kept, problem=unsupported
+            )
         length = chunk_length(span)
         pieces = [self._cached(camera, length, index) for index in chunks(span, length)]
         found = [piece.timeline for piece in pieces if piece is not None]
@@ -318,6 +339,7 @@ class TimelineFeed:
             for mark in timeline.bookmarks
             if mark.span.end >= span.start and mark.span.start <= span.end
         }
+        marks.update((mark.id, mark) for mark in kept)
         return TimelineRow(
             camera,
             name,

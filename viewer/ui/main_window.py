@@ -35,7 +35,7 @@ from viewer import __version__
 from viewer.core.models import CameraRef
 from viewer.media.state import StateInfo
 from viewer.services import diagnostics
-from viewer.services.bookmarks import Bookmarks
+from viewer.services.bookmarks import Bookmarks, is_local
 from viewer.services.console import Console
 from viewer.services.local_cameras import SITE as LOCAL_SITE
 from viewer.services.settings import GRID_SIZES, Layout, SiteConfig
@@ -213,6 +213,9 @@ class MainWindow(QMainWindow):
         self.bookmarks = Bookmarks(
             self.console.settings, self.console.store, self.console.directory
         )
+        # Bookmarks kept here show on the timeline at once; a site's own are fetched.
+        self.timeline_feed.set_local_bookmarks(self.bookmarks.local)
+        self.bookmarks.subscribe(self.timeline_feed.bookmarks_changed)
 
     def add_bookmark(self, index: int) -> None:
         """At the tile's picture's instant (the recorded one in playback), else now."""
@@ -234,7 +237,9 @@ class MainWindow(QMainWindow):
 
     def _bookmarked(self, dialog: BookmarkDialog) -> None:
         self.statusBar().showMessage(f"Bookmark {dialog.title.text().strip()!r} saved", 4000)
-        self.timeline_feed.refresh()
+        made = dialog.made
+        if made is not None and not is_local(made):
+            self.timeline_feed.refresh(made.camera)
 
     def _timeline_cameras(self, sync: bool) -> list[CameraRef]:
         """The selected tile's camera; in sync mode every tile's, in grid order."""
