@@ -160,6 +160,10 @@ class EventFeed:
         backend = self._backend(ref.site_id)
         if backend is None or ref.site_id in self.silent_sites:
             return []
+        if not backend.capabilities.events:
+            # Declared without events (a MiBee NVR): named under the list, never asked.
+            self.silent_sites.add(ref.site_id)
+            return []
         try:
             async with self._limit:
                 events = await backend.events_between(ref.camera_id, span)

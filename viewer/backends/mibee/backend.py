@@ -73,7 +73,10 @@ class MibeeBackend(Backend):
             live=True,
             playback=True,
             timeline=True,
-            events=True,
+            # No events to list: the server keeps none it can be asked for over a span,
+            # and its SSE stream (/api/events) documents no topic but camera status,
+            # which the tree shows (status.py). The events panel says so up front.
+            events=False,
             ptz=True,
             presets=True,
             export=True,
