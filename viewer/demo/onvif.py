@@ -214,7 +214,8 @@ class OnvifCamera:
         self.host = host
         self.dome = Dome(SPEC)
         self.space = Space(SPEC)
-        self.presets: dict[str, tuple[str, tuple[float, float, float]]] = {}
+        self.presets: dict[str, str] = {}
+        """Preset names by token; the dome keeps where each one points."""
         self.calls: list[str] = []
         """Every operation asked for, by name (for tests)."""
         self._stream_url = stream_url
@@ -527,8 +528,9 @@ class OnvifCamera:
         self._profile_of(element)
         return "".join(
             f"<tptz:Preset token={quoteattr(token)}><tt:Name>{escape(name)}</tt:Name>"
-            f"<tt:PTZPosition>{_position(*where)}</tt:PTZPosition></tptz:Preset>"
-            for token, (name, where) in self.presets.items()
+            f"<tt:PTZPosition>{_position(*self.space.position(self.dome.presets[token]))}"
+            "</tt:PTZPosition></tptz:Preset>"
+            for token, name in self.presets.items()
         )
 
     def _set_preset(self, element: ET.Element) -> str:
@@ -539,12 +541,13 @@ class OnvifCamera:
             raise Fault("ter:NoToken", "No such preset token")
         if not token and len(self.presets) >= MAX_PRESETS:
             raise Fault("ter:TooManyPresets", "The maximum number of presets is reached")
-        if any(n == name for t, (n, _) in self.presets.items() if t != token and name):
+        if any(n == name for t, n in self.presets.items() if t != token and name):
             raise Fault("ter:PresetExist", "A preset with this name exists")
         if len(name) > 64:
             raise Fault("ter:InvalidPresetName", "The preset name is too long")
         token = token or f"preset_{secrets.token_hex(4)}"
-        self.presets[token] = (name or token, self.space.position(self.dome.pose()))
+        self.presets[token] = name or token
+        self.dome.save(token)
         return f"<tptz:PresetToken>{escape(token)}</tptz:PresetToken>"
 
     def _goto_preset(self, element: ET.Element) -> str:
@@ -552,7 +555,7 @@ class OnvifCamera:
         token = (element.findtext(f"{{{TPTZ}}}PresetToken") or "").strip()
         if token not in self.presets:
             raise Fault("ter:NoToken", "No such preset token")
-        self.dome.move_to(self.space.pose(*self.presets[token][1]), self._speed(element))
+        self.dome.recall(token, self._speed(element))
         return ""
 
     def _remove_preset(self, element: ET.Element) -> str:
@@ -560,6 +563,7 @@ class OnvifCamera:
         token = (element.findtext(f"{{{TPTZ}}}PresetToken") or "").strip()
         if self.presets.pop(token, None) is None:
             raise Fault("ter:NoToken", "No such preset token")
+        self.dome.forget(token)
         return ""
 
 
