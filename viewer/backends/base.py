@@ -49,6 +49,14 @@ class Capabilities:
     snapshot: bool = False
     sub_streams: bool = False
     outputs: bool = False
+    lossless_playback_speed: float = 1.0
+    """The fastest playback speed at which the site's stream still carries every recorded
+    picture: recorders thin fast playback out (key frames only, or a picture every so
+    often), and evidence recorded from a playback stream must hold every picture."""
+
+
+ExportProgress = Callable[[float], None]
+"""The part of a server's export job done (0 to 1), as the server reports it."""
 
 
 class Backend(abc.ABC):
@@ -177,9 +185,12 @@ class Backend(abc.ABC):
         """A JPEG of the camera's current picture, at most ``width`` x ``height``."""
         raise NotSupportedError(f"{self.site.name} takes no snapshots")
 
-    async def export_recording(self, camera_id: str, span: TimeSpan) -> str:
+    async def export_recording(
+        self, camera_id: str, span: TimeSpan, progress: ExportProgress | None = None
+    ) -> str:
         """A file of the camera's recording over ``span``, made by the server: the address
-        to download it from once it is ready."""
+        to download it from once it is ready; ``progress`` hears the job's advance while
+        the server builds the file."""
         raise NotSupportedError(f"{self.site.name} makes no exports")
 
     async def outputs(self) -> tuple[Output, ...]:

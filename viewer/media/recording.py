@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from array import array
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from fractions import Fraction
 from functools import cache
@@ -116,6 +117,9 @@ class Clip:
     reencoded: bool
     lead: float
     """Seconds the clip starts before the span asked for (its key frame at or before)."""
+    instants: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False, compare=False)
+    """The recorded instant of every picture written (UTC seconds, in the order written),
+    to tell whether the clip holds every picture (completeness.py)."""
 
 
 def export_piece(path: Path, start: datetime, recorded: Sequence[TimeSpan]) -> Piece:
@@ -377,6 +381,7 @@ class _ClipWriter:
         self._step: int | None = None
         self._first: float | None = None
         self._frames = 0
+        self._written = array("d")
         self._size = (0, 0)
         self._need_key = True
         self._decoder: VideoCodecContext | None = None
@@ -454,6 +459,7 @@ class _ClipWriter:
         self._held = (packet, pts)
         packet.dts = dts
         self._frames += 1
+        self._written.append(timed.instant)
 
     def _open_copy(self, packet: Packet) -> None:
         output = self._open_output()
@@ -531,6 +537,7 @@ class _ClipWriter:
         for packet in self._stream.encode(picture):
             self._output.mux(packet)
         self._frames += 1
+        self._written.append(instant)
         self._last_written = instant
 
     # -- both ----------------------------------------------------------------------
@@ -569,6 +576,7 @@ class _ClipWriter:
             height=height,
             reencoded=self._decoder is not None,
             lead=max(self._start - self._first, 0.0),
+            instants=np.frombuffer(self._written, dtype=np.float64).copy(),
         )
 
 

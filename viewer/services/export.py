@@ -8,7 +8,11 @@ that nothing in it changed.
 Each clip comes the best way the site offers: a MiBee NVR's own recording files
 (downloaded, then cut and remuxed), a server-side export job where the site makes them
 (its file downloaded and remuxed to the span), otherwise the playback stream recorded at
-the fastest speed the site plays. Nothing is re-encoded unless a stamp is burned in.
+the fastest speed at which the site still sends every picture (recorders thin fast
+playback out, and evidence must hold every picture). Nothing is re-encoded unless a
+stamp is burned in. Whatever the way, the manifest says whether the clip holds every
+picture: how many, at what interval, and any hole where pictures are missing
+(media/completeness.py), so an investigator knows before relying on it.
 
 Nothing half-made is ever left in the folder: everything is written into a hidden
 staging folder inside it and moved into place only when every clip, the manifest and
@@ -36,9 +40,10 @@ from viewer import __version__
 from viewer.backends.base import Backend
 from viewer.backends.mibee.backend import MibeeBackend
 from viewer.backends.mibee.parse import Recording
-from viewer.core.errors import InvalidInputError, NotFoundError, NotSupportedError
+from viewer.core.errors import InvalidInputError, NotFoundError, NotSupportedError, VigilError
 from viewer.core.models import Camera, TimeSpan
 from viewer.core.timeline import merge_spans
+from viewer.media.completeness import Completeness, completeness
 from viewer.media.recording import (
     Clip,
     Piece,
@@ -55,10 +60,10 @@ T = TypeVar("T")
 
 MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
-RECORDING_SPEED = 16.0
-"""Asked of a site that plays back faster than real time; each backend rounds it to the
-fastest it honours (a MiBee playlist is read as fast as it downloads anyway)."""
 MAX_SPAN_HOURS = 24
+SERVER_JOB_SHARE = 0.6
+"""The part of a server-export camera's progress its job takes (the download the next
+tenth, cutting the rest): the job is where an operator waits."""
 
 Listener = Callable[[float, str], None]
 """Progress: the part done (0 to 1) and what is being done, in the operator's words."""
@@ -89,6 +94,9 @@ class ExportedClip:
     words: str
     """How the clip was made, for a reader of the manifest."""
     clip: Clip
+    completeness: Completeness
+    speed: float | None = None
+    """The playback speed a recorded playback stream was asked for."""
 
 
 @dataclass(frozen=True)
@@ -188,7 +196,8 @@ class ExportJob:
             raise ExportCancelled("the export was cancelled") from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        self._tell(1.0, f"Exported {len(clips)} clip{'s' if len(clips) != 1 else ''}")
+        done = f"Exported {len(clips)} clip{'s' if len(clips) != 1 else ''}"
+        self._tell(1.0, "; ".join([done, *_incomplete_words(clips)]))
         return ExportResult(self.folder, tuple(clips), (*files, CHECKSUMS))
 
     # -- one camera ----------------------------------------------------------------
@@ -251,11 +260,12 @@ class ExportJob:
         )
         for piece in pieces:
             piece.path.unlink(missing_ok=True)
+        whole = await self._completeness(clip, tuple(r.span for r in found))
         words = (
             f"the recorder's own {len(pieces)} recording file{'s' if len(pieces) > 1 else ''}, "
             + self._cut_words(clip)
         )
-        return ExportedClip(camera, path.name, "download", words, clip)
+        return ExportedClip(camera, path.name, "download", words, clip, whole)
 
     async def _from_server_export(
         self, backend: ExportDownloads, camera: Camera, path: Path, staging: Path
@@ -263,43 +273,47 @@ class ExportJob:
         # Servers take whole seconds (the gateway drops the fraction): order the
         # seconds around the span, so the file's start is known, and cut it here.
         order = _whole_seconds(self.span)
+        job, download = SERVER_JOB_SHARE, SERVER_JOB_SHARE + 0.1
         self._tell(0.0, f"{camera.name}: waiting for the site's export")
         try:
-            url = await self.backend.export_recording(camera.ref.camera_id, order)
+            url = await self.backend.export_recording(
+                camera.ref.camera_id, order, progress=lambda done: self._tell(job * done)
+            )
             self._check()
             recorded = await self._recorded_parts(camera, order)
-            self._tell(0.4, f"{camera.name}: downloading the site's export")
+            self._tell(job, f"{camera.name}: downloading the site's export")
             data = await backend.download_export(url)
         except NotSupportedError as exc:
             raise _Unavailable(str(exc)) from None
         file = staging / ".server-export.mp4"
         file.write_bytes(data)
         del data
-        self._tell(0.5, f"{camera.name}: cutting to the span")
-        piece = await self._thread(lambda: export_piece(file, order.start, recorded))
+        self._tell(download, f"{camera.name}: cutting to the span")
+        piece = await self._thread(lambda: export_piece(file, order.start, recorded or ()))
         clip = await self._thread(
             lambda: cut_files(
                 [piece],
                 self.span,
                 path,
                 stamp=self._stamp(camera),
-                progress=lambda done: self._tell(0.5 + 0.5 * done),
+                progress=lambda done: self._tell(download + (1 - download) * done),
                 stop=self._stop,
             )
         )
         file.unlink(missing_ok=True)
+        whole = await self._completeness(clip, recorded)
         words = "the site's own export job, " + self._cut_words(clip)
-        return ExportedClip(camera, path.name, "server-export", words, clip)
+        return ExportedClip(camera, path.name, "server-export", words, clip, whole)
 
-    async def _recorded_parts(self, camera: Camera, span: TimeSpan) -> tuple[TimeSpan, ...]:
-        """The parts of ``span`` the site recorded, by its timeline (none known: the
-        export is taken to run on from the span's start)."""
+    async def _recorded_parts(self, camera: Camera, span: TimeSpan) -> tuple[TimeSpan, ...] | None:
+        """The parts of ``span`` the site recorded, by its timeline; None where the site
+        has none."""
         if not self.backend.capabilities.timeline:
-            return ()
+            return None
         try:
             timeline = await self.backend.timeline(camera.ref.camera_id, span)
         except NotSupportedError:
-            return ()
+            return None
         cut = (
             TimeSpan(max(s.span.start, span.start), min(s.span.end, span.end))
             for s in timeline.segments
@@ -310,10 +324,9 @@ class ExportJob:
     async def _from_playback(self, camera: Camera, path: Path) -> ExportedClip:
         if not self.backend.capabilities.playback:
             raise NotSupportedError(f"{self.backend.site.name} keeps no recordings to export")
-        self._tell(0.0, f"{camera.name}: recording the playback")
-        description = await self.backend.playback(
-            camera.ref.camera_id, self.span.start, RECORDING_SPEED
-        )
+        speed = self.backend.capabilities.lossless_playback_speed
+        self._tell(0.0, f"{camera.name}: recording the playback at {speed:g}x")
+        description = await self.backend.playback(camera.ref.camera_id, self.span.start, speed)
         clip = await self._thread(
             lambda: record_stream(
                 description,
@@ -325,8 +338,28 @@ class ExportJob:
                 stop=self._stop,
             )
         )
-        words = "the site's playback stream recorded as it came, " + self._cut_words(clip)
-        return ExportedClip(camera, path.name, "playback-recording", words, clip)
+        try:
+            recorded = await self._recorded_parts(camera, self.span)
+        except VigilError as exc:
+            log.info("%s: the timeline is not known (%s); every break counts", camera.name, exc)
+            recorded = None
+        whole = await self._completeness(clip, recorded)
+        how = f"the site's playback stream at {speed:g}x recorded as it came, "
+        words = how + self._cut_words(clip)
+        return ExportedClip(
+            camera, path.name, "playback-recording", words, clip, whole, speed=speed
+        )
+
+    async def _completeness(self, clip: Clip, recorded: Sequence[TimeSpan] | None) -> Completeness:
+        whole = await self._thread(lambda: completeness(clip.instants, self.span, recorded))
+        if not whole.complete:
+            log.warning(
+                "%s: %d picture(s) missing in %d hole(s)",
+                clip.path.name,
+                whole.missing,
+                whole.hole_count,
+            )
+        return whole
 
     # -- helpers -------------------------------------------------------------------
 
@@ -408,11 +441,43 @@ class ExportJob:
                     "width": item.clip.width,
                     "height": item.clip.height,
                     "pictures": item.clip.frames,
+                    **({"playback_speed": item.speed} if item.speed is not None else {}),
+                    "completeness": _completeness_entry(item.completeness),
                 }
                 for item in clips
             ],
             "checksums": CHECKSUMS,
         }
+
+
+def _incomplete_words(clips: Sequence[ExportedClip]) -> list[str]:
+    """A line for each clip with pictures missing: the operator must know at once."""
+    return [
+        f"{item.camera.name}: {item.completeness.missing} picture"
+        f"{'s' if item.completeness.missing != 1 else ''} missing in "
+        f"{item.completeness.hole_count} hole{'s' if item.completeness.hole_count != 1 else ''}"
+        f" ({MANIFEST} says where)"
+        for item in clips
+        if not item.completeness.complete
+    ]
+
+
+def _completeness_entry(whole: Completeness) -> dict[str, Any]:
+    """Whether the clip holds every picture, for a reader of the manifest."""
+    entry: dict[str, Any] = {
+        "complete": whole.complete,
+        "picture_interval_seconds": (None if whole.interval is None else round(whole.interval, 4)),
+        "missing_pictures": whole.missing,
+        "holes": whole.hole_count,
+        "gaps_told_by_timeline": whole.timeline_known,
+        "hole_list": [
+            {"from_utc": _utc(hole.start), "to_utc": _utc(hole.end), "missing": hole.missing}
+            for hole in whole.holes
+        ],
+    }
+    if whole.hole_count > len(whole.holes):
+        entry["hole_list_truncated"] = True
+    return entry
 
 
 def _checksums(folder: Path, names: Sequence[str]) -> str:

@@ -1,7 +1,8 @@
 """Evidence export from the REST gateway's simulator: the clip comes from the gateway's
 own export job (ordered, polled, its file fetched), cut to the span to the second the
-gateway cannot order; a gap inside the span stays a gap in time; a cancel while the job
-is still being polled leaves the folder as it was."""
+gateway cannot order; a gap inside the span stays a gap in time; the progress moves
+while the gateway builds the file; a cancel while the job is still being polled leaves
+the folder as it was."""
 
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ from tests.integration.backends.gateway.rest import CAM03, connected, requests, 
 from tests.integration.media.clock_clips import clock_instants, duration
 from viewer.core.models import Camera, CameraRef, TimeSpan
 from viewer.demo.recordings import recorded_spans
-from viewer.services.export import CHECKSUMS, MANIFEST, ExportCancelled, ExportJob
+from viewer.services.export import (
+    CHECKSUMS,
+    MANIFEST,
+    SERVER_JOB_SHARE,
+    ExportCancelled,
+    ExportJob,
+)
 
 SECOND = timedelta(seconds=1)
 KEY_INTERVAL = 2.0
@@ -71,6 +78,27 @@ def test_two_minutes_come_from_the_gateways_export_job_cut_to_the_span(tmp_path)
     assert entry["starts_before_span_seconds"] == pytest.approx(
         (span.start - shown[0]).total_seconds(), abs=0.001
     )
+    assert entry["completeness"]["complete"] is True
+    assert entry["completeness"]["picture_interval_seconds"] == 1.0
+
+
+def test_the_progress_moves_while_the_gateway_builds_the_file(tmp_path):
+    (start, _), _ = _last_spans()
+    span = TimeSpan(start + timedelta(minutes=30), start + timedelta(minutes=31))
+    heard: list[tuple[float, str]] = []
+
+    async def scenario():
+        async with serving(simulator()) as server, connected(server, export_poll=0.05) as b:
+            job = ExportJob(b, [CAMERA], span, tmp_path, listener=lambda f, w: heard.append((f, w)))
+            await job.run()
+
+    asyncio.run(scenario())
+    waiting = [f for f, words in heard if "waiting for the site's export" in words]
+    # The job's own percentages, within its share, before the download begins.
+    assert len({f for f in waiting if 0 < f < SERVER_JOB_SHARE}) >= 3
+    assert max(waiting) == SERVER_JOB_SHARE
+    assert [f for f, _ in heard] == sorted(f for f, _ in heard)
+    assert heard[-1][0] == 1.0
 
 
 def test_a_gap_inside_the_span_keeps_each_picture_at_its_recorded_instant(tmp_path):
@@ -83,6 +111,8 @@ def test_a_gap_inside_the_span_keeps_each_picture_at_its_recorded_instant(tmp_pa
             return await ExportJob(b, [CAMERA], span, tmp_path).run()
 
     (clip,) = asyncio.run(scenario()).clips
+    # The gap is the recorder's, as its timeline says: no picture is missing.
+    assert clip.completeness.complete and clip.completeness.timeline_known
     shown = clock_instants(tmp_path / clip.file)
     before = [s for s in shown if s < gap_start]
     after = [s for s in shown if s >= gap_end]

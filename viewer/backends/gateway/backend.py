@@ -27,11 +27,12 @@ import ssl
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from math import isfinite
 from typing import Any
 
 import httpx
 
-from viewer.backends.base import Backend, Capabilities
+from viewer.backends.base import Backend, Capabilities, ExportProgress
 from viewer.backends.gateway import parse
 from viewer.backends.gateway.events import EventFeed
 from viewer.backends.rtsp.urls import with_credentials
@@ -420,8 +421,12 @@ class GatewayBackend(Backend):
             raise MalformedResponseError("the snapshot is not a JPEG", "snapshot")
         return picture
 
-    async def export_recording(self, camera_id: str, span: TimeSpan) -> str:
-        """Orders an export job and polls it every ``export_poll`` s until it is done."""
+    async def export_recording(
+        self, camera_id: str, span: TimeSpan, progress: ExportProgress | None = None
+    ) -> str:
+        """Orders an export job and polls it every ``export_poll`` s until it is done,
+        telling ``progress`` each percentage the job reports. Seed 000 names no way to
+        call a job off: a cancelled export leaves the gateway's job to finish and expire."""
         order = {
             "cameraId": camera_id,
             "startTime": parse.stamp(span.start),
@@ -443,7 +448,12 @@ class GatewayBackend(Backend):
             raise NotSupportedError(f"{self.site.name} makes no exports") from None
         job = parse.export_job(answer)
         async with asyncio.timeout(EXPORT_LIMIT):
-            while not job.finished:
+            while True:
+                # Python's JSON reader lets NaN through.
+                if progress is not None and job.progress is not None and isfinite(job.progress):
+                    progress(min(max(job.progress / 100, 0.0), 1.0))
+                if job.finished:
+                    break
                 await asyncio.sleep(self._export_poll)
                 job = parse.export_job(await self._get(f"{API}/recordings/export/{job.id}"))
         if job.status != "completed" or not job.download_url:

@@ -588,6 +588,15 @@ class GatewaySimulator:
             return "processing"
         return "failed" if job.file.cancelled() or job.file.exception() else "completed"
 
+    @staticmethod
+    def _progress(job: _Job, status: str) -> int:
+        """Percent done, as a server building the file reports it: rising while it
+        processes (over the two steps it takes at least), 100 only once the file is."""
+        if status != "processing":
+            return 100 if status == "completed" else 0
+        steps = (time.monotonic() - job.created) / EXPORT_STEP
+        return max(1, min(99, round(45 * (steps - 1))))
+
     async def _job(self, job_id: str, download: bool) -> Response:
         job = self._jobs.get(job_id)
         if job is None:
@@ -603,7 +612,7 @@ class GatewaySimulator:
         document: dict[str, Any] = {
             "exportId": job.id,
             "status": status,
-            "progress": {"queued": 0, "processing": 50, "completed": 100, "failed": 0}[status],
+            "progress": self._progress(job, status),
         }
         if status == "completed":
             document["downloadUrl"] = f"{self.url}{API}/recordings/export/{job.id}/download"

@@ -1,5 +1,6 @@
 """An export ordered from the gateway is an MP4 of the recorded span, fetched from the
-job's ``downloadUrl`` with the site's credentials."""
+job's ``downloadUrl`` with the site's credentials; while the gateway builds it, the
+job's percentage is passed on as it rises."""
 
 from __future__ import annotations
 
@@ -56,3 +57,21 @@ def test_credentials_go_only_to_the_gateways_own_address():
             assert not any("exp-1" in line for line in server.counters.requests)
 
     run(scenario)
+
+
+def test_the_jobs_progress_is_passed_on_while_the_gateway_builds_the_file():
+    heard: list[float] = []
+
+    async def scenario():
+        async with serving(simulator()) as server, connected(server, export_poll=0.05) as b:
+            now = datetime.now(UTC).replace(microsecond=0)
+            *_, (_, recorded_end) = recorded_spans(now - timedelta(hours=2), now)
+            span = TimeSpan(recorded_end - timedelta(minutes=1), recorded_end)
+            await b.export_recording(CAM03, span, progress=heard.append)
+
+    run(scenario)
+    assert heard[0] == 0.0  # queued
+    assert heard[-1] == 1.0  # completed
+    assert heard == sorted(heard)
+    # The percentages while it was processing, not only its ends.
+    assert len({part for part in heard if 0 < part < 1}) >= 3
