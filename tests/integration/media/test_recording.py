@@ -1,5 +1,6 @@
 """Evidence clips cut from recording files: the right span, the recorded instants kept,
-exact when re-encoded with a stamp, nothing when cancelled or when nothing was recorded."""
+exact when re-encoded with a stamp, nothing when cancelled or when nothing was recorded;
+the clip knows each picture's instant, so pictures the recorder lost show as a hole."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from tests.integration.media.clock_clips import clock_instants, duration, probe, write_clock_mp4
 from viewer.core.errors import NotFoundError
 from viewer.core.models import TimeSpan
+from viewer.media.completeness import completeness
 from viewer.media.recording import Piece, RecordingCancelled, Stamp, cut_files
 
 T0 = datetime(2026, 3, 1, 13, 0, tzinfo=UTC)
@@ -80,3 +82,21 @@ def test_cancel_stops_the_cut(recordings, tmp_path):
 def test_a_span_without_recording_is_not_found(recordings, tmp_path):
     with pytest.raises(NotFoundError, match="no recording"):
         cut_files(recordings, _span(400, 500), tmp_path / "clip.mp4")
+
+
+@pytest.mark.parametrize("stamp", [None, Stamp("Gate")], ids=["copied", "re-encoded"])
+def test_pictures_lost_between_two_files_are_a_hole_of_the_clip(tmp_path, stamp):
+    """The recorder says 13:00:00-13:00:20 is recorded, but its files skip 10 s-12 s."""
+    first = write_clock_mp4(tmp_path / "a.mp4", "Gate", T0, 10, keyframe_every=KEY_INTERVAL)
+    resumed = T0 + timedelta(seconds=12)
+    second = write_clock_mp4(tmp_path / "b.mp4", "Gate", resumed, 8, keyframe_every=KEY_INTERVAL)
+    span = _span(0, 20)
+    clip = cut_files(
+        [Piece(first, T0), Piece(second, resumed)], span, tmp_path / "clip.mp4", stamp=stamp
+    )
+    assert len(clip.instants) == clip.frames == len(clock_instants(clip.path)) == 72
+    whole = completeness(clip.instants, span, [span])
+    (hole,) = whole.holes
+    # 10.00 s to 11.75 s at four pictures a second.
+    assert hole.missing == whole.missing == 8
+    assert (hole.start, hole.end) == (T0 + timedelta(seconds=9.75), resumed)
