@@ -23,6 +23,13 @@ the viewer over those of a floor, so 1.0 means the viewer adds nothing. The demo
 servers run in a child process and are not counted.
 
     uv run python benchmarks/grid.py [--configs 4:main,16:sub] [--rounds 3] [--seconds 4]
+
+``--renderers raster,gl`` measures the viewer with each renderer (ui/renderer.py) against
+the same floors; the GL path needs an X server with OpenGL, so run it there, or here
+under Xvfb, where GL is Mesa's llvmpipe rasterising on the CPU (the figures are then the
+software renderer's, not a graphics card's):
+
+    QT_QPA_PLATFORM=xcb xvfb-run -a uv run python benchmarks/grid.py --renderers raster,gl
 """
 
 from __future__ import annotations
@@ -50,11 +57,12 @@ from PySide6.QtWidgets import QApplication
 from benchmarks.common import DemoServers, ProcessMeter, demo_servers, machine, print_result
 from viewer.app import DEMO_SITE_ID, demo_backend
 from viewer.core.models import CameraRef
-from viewer.core.streams import StreamDescription
+from viewer.core.streams import StreamDescription, fit_inside
 from viewer.media.convert import interpolation_for
 from viewer.media.sources import open_plan
 from viewer.services.console import Console
 from viewer.services.settings import Layout
+from viewer.ui import renderer
 from viewer.ui.main_window import MainWindow
 
 WINDOW = (1920, 1080)
@@ -67,6 +75,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=4.0, help="measured time per phase")
     parser.add_argument("--warmup", type=float, default=1.5, help="settling time per phase")
     parser.add_argument("--port-base", type=int, default=None)
+    parser.add_argument(
+        "--renderers", default="raster", help="raster, gl or both (raster,gl): see above"
+    )
     return parser.parse_args()
 
 
@@ -152,7 +163,7 @@ class Viewer:
         }
         # Hidden, the tiles stop decoding, so the floors have the machine to themselves.
         self.window.hide()
-        self.tile_sizes = [(t.frame.width, t.frame.height) for t in tiles]
+        self.tile_sizes = [converted_size(t) for t in tiles]
         while self.console.hub.players():
             await asyncio.sleep(0.05)
         return result
@@ -160,6 +171,16 @@ class Viewer:
     async def stop(self) -> None:
         self.window.close()
         await self.console.stop()
+
+
+def converted_size(tile: Any) -> tuple[int, int]:
+    """The size the raster path converts a tile's picture to; on the GL path the picture
+    arrives at its source size, so the floor reformats to what raster would have."""
+    frame = tile.frame
+    if frame.planes is None:
+        return frame.width, frame.height
+    width, height = fit_inside(frame.source_width, frame.source_height, *tile.device_size())
+    return max(2, width & ~1), height
 
 
 class Mismatch(RuntimeError):
@@ -253,8 +274,11 @@ def median(values: list[float]) -> float:
 
 
 async def run_config(
-    servers: DemoServers, tiles: int, quality: str, args: argparse.Namespace
+    servers: DemoServers, tiles: int, quality: str, args: argparse.Namespace, drawing: str
 ) -> dict[str, Any]:
+    choice = renderer.configure(renderer.choose(drawing))
+    if choice.gl != (drawing == "gl"):
+        raise SystemExit(f"the {drawing} renderer is not available here: {choice.reason}")
     with tempfile.TemporaryDirectory() as home:
         viewer = Viewer(servers, tiles, Path(home))
         await viewer.start()
@@ -281,6 +305,7 @@ async def run_config(
     return {
         "tiles": tiles,
         "quality": quality,
+        "renderer": choice.describe(),
         "source_sizes": rounds[0]["viewer"]["source_sizes"],
         "tile_sizes": sorted(set(sizes)),
         "ratio_vs_decode": median([r["ratio_vs_decode"] for r in rounds]),
@@ -318,17 +343,19 @@ async def run_all(args: argparse.Namespace) -> dict[str, Any]:
     results = []
     with demo_servers(args.port_base) as servers:
         for config in args.configs.split(","):
-            count, quality = config.split(":")
-            result = await run_config(servers, int(count), quality, args)
-            results.append(result)
-            print(
-                f"{result['tiles']} {quality} tiles: {result['fps_per_tile_min']}-"
-                f"{result['fps_per_tile_max']} fps per tile, "
-                f"ratio vs decode {result['ratio_vs_decode']}, "
-                f"vs decode+reformat {result['ratio_vs_decode_reformat']}, "
-                f"{result['viewer_cpu_cores']} cores, {result['rss_mb']} MB RSS",
-                file=sys.stderr,
-            )
+            for drawing in args.renderers.split(","):
+                count, quality = config.split(":")
+                result = await run_config(servers, int(count), quality, args, drawing)
+                results.append(result)
+                print(
+                    f"{result['renderer']}, "
+                    f"{result['tiles']} {quality} tiles: {result['fps_per_tile_min']}-"
+                    f"{result['fps_per_tile_max']} fps per tile, "
+                    f"ratio vs decode {result['ratio_vs_decode']}, "
+                    f"vs decode+reformat {result['ratio_vs_decode_reformat']}, "
+                    f"{result['viewer_cpu_cores']} cores, {result['rss_mb']} MB RSS",
+                    file=sys.stderr,
+                )
     return {
         "benchmark": "grid",
         "machine": machine(),

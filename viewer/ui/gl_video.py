@@ -26,7 +26,6 @@ back to the raster path.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -204,6 +203,9 @@ class GlVideoSurface(QOpenGLWidget):
     def check_context(self) -> None:
         """Give up if the widget has no working context once shown (creating one can
         fail after the start-up probe succeeded: a driver reset, a remote session)."""
+        handle = self.window().windowHandle()
+        if handle is None or not handle.isExposed() or not self.isVisible():
+            return  # Qt has not tried yet: nothing to conclude
         context = self.context()
         if not self._broken and (context is None or not context.isValid()):
             self._give_up("no OpenGL context could be made for the video grid")
@@ -411,8 +413,10 @@ class GlVideoSurface(QOpenGLWidget):
         for name, row in zip(("offset", "to_red", "to_green", "to_blue"), rows, strict=True):
             program.setUniformValue(at[name], row)
         # Shrinking: average enough bilinear taps to cover each screen pixel's footprint.
+        # Rounded, not ceiled: a bilinear tap spans two texels, so one suffices below
+        # 1.5x, and a 1080p picture in a tile a pixel smaller must not cost four.
         source_w, source_h = frame.width, frame.height
-        taps = max(1, min(MAX_TAPS, math.ceil(max(source_w / width, source_h / height))))
+        taps = max(1, min(MAX_TAPS, round(max(source_w / width, source_h / height))))
         program.setUniformValue1i(at["taps"], taps)
         program.setUniformValue(at["tap_step"], 1.0 / (width * taps), 1.0 / (height * taps))
         # H.264's and MPEG-2's default chroma sits left, with the even luma columns, not
