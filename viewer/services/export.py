@@ -197,7 +197,7 @@ class ExportJob:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         done = f"Exported {len(clips)} clip{'s' if len(clips) != 1 else ''}"
-        self._tell(1.0, "; ".join([done, *_incomplete_words(clips)]))
+        self._tell(1.0, "; ".join([done, *incomplete_words(clips)]))
         return ExportResult(self.folder, tuple(clips), (*files, CHECKSUMS))
 
     # -- one camera ----------------------------------------------------------------
@@ -450,7 +450,7 @@ class ExportJob:
         }
 
 
-def _incomplete_words(clips: Sequence[ExportedClip]) -> list[str]:
+def incomplete_words(clips: Sequence[ExportedClip]) -> list[str]:
     """A line for each clip with pictures missing: the operator must know at once."""
     return [
         f"{item.camera.name}: {item.completeness.missing} picture"

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from viewer.core.errors import VigilError
 from viewer.core.models import Camera, CameraGroup, CameraRef, TimeSpan
 from viewer.services.directory import Directory
-from viewer.services.export import ExportCancelled, ExportJob
+from viewer.services.export import ExportCancelled, ExportJob, incomplete_words
 from viewer.ui.tasks import spawn
 
 CAMERA_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -179,7 +179,8 @@ class ExportDialog(QDialog):
             self.words.setText(f"Export failed: {exc}")
         else:
             self.progress.setValue(self.progress.maximum())
-            self.words.setText(f"Exported {len(result.clips)} clip(s) into {result.folder}")
+            lines = [f"Exported {len(result.clips)} clip(s) into {result.folder}"]
+            self.words.setText("\n".join(lines + incomplete_words(result.clips)))
         finally:
             self.task = None
             self.export_button.setEnabled(True)
