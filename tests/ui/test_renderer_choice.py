@@ -47,3 +47,32 @@ def test_older_than_3_0_or_no_context_is_raster_even_when_forced():
 def test_raster_forced_never_asks_for_a_context():
     choice = choose("raster", Probe(problem="must not be looked at"))
     assert not choice.gl and choice.describe() == "raster"
+
+
+def test_gl_asked_for_on_the_offscreen_platform_is_raster_with_a_log_line(qapp, caplog):
+    from viewer.app import choose_video_path, parse_args
+    from viewer.media import hwaccel
+    from viewer.media.planes import DELIVERY
+    from viewer.ui import renderer
+
+    assert parse_args(["--renderer", "gl"]).renderer == "gl"
+    try:
+        with caplog.at_level("INFO", logger="viewer.ui.renderer"):
+            choose_video_path("gl", "auto")
+        assert not renderer.active().gl and not DELIVERY.planes
+        assert hwaccel.HARDWARE.device is None  # auto: no GPU decoding for raster
+        assert "video renderer: raster (the offscreen platform cannot show OpenGL widgets)" in (
+            caplog.text
+        )
+    finally:
+        renderer.configure(renderer.Choice(gl=False, reason="test over"))
+        hwaccel.configure("off", gl_renderer=False)
+
+
+def test_an_unknown_renderer_on_the_command_line_is_refused(capsys):
+    from viewer.app import parse_args
+
+    with pytest.raises(SystemExit) as stopped:
+        parse_args(["--renderer", "vulkan"])
+    assert stopped.value.code == 2
+    assert "invalid choice: 'vulkan'" in capsys.readouterr().err
