@@ -14,7 +14,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -241,19 +241,32 @@ def demo_backend(description: Sequence[dict[str, Any]]) -> RtspBackend:
         cameras.setdefault(entry["camera"], {"name": entry["name"]})[entry["quality"]] = entry
     password = streams[0]["password"] if streams else None
     site = Site(id=DEMO_SITE_ID, name="Demo cameras", kind="demo")
-    return RtspBackend(
-        site,
-        [
-            RtspCamera(
-                id=camera_id,
-                name=info["name"],
-                main_url=info["main"]["url"],
-                sub_url=info["sub"]["url"] if "sub" in info else None,
-                user=info["main"]["user"],
-                main_size=(info["main"]["width"], info["main"]["height"]),
-                sub_size=(info["sub"]["width"], info["sub"]["height"]) if "sub" in info else None,
+    built = [
+        RtspCamera(
+            id=camera_id,
+            name=info["name"],
+            main_url=info["main"]["url"],
+            sub_url=info["sub"]["url"] if "sub" in info else None,
+            user=info["main"]["user"],
+            main_size=(info["main"]["width"], info["main"]["height"]),
+            sub_size=(info["sub"]["width"], info["sub"]["height"]) if "sub" in info else None,
+        )
+        for camera_id, info in cameras.items()
+    ]
+    # The demo's ONVIF dome is one of its RTSP cameras: its stream is the dome's view, so
+    # the operator sees it move (one size only), and it moves by its ONVIF address.
+    for onvif in (entry for entry in description if entry["kind"] == "onvif"):
+        built = [
+            replace(
+                camera,
+                main_url=onvif["rtsp"],
+                sub_url=None,
+                main_size=None,
+                sub_size=None,
+                onvif_url=onvif["url"],
             )
-            for camera_id, info in cameras.items()
-        ],
-        passwords=lambda _camera_id: password,
-    )
+            if camera.id == onvif["camera"]
+            else camera
+            for camera in built
+        ]
+    return RtspBackend(site, built, passwords=lambda _camera_id: password)
