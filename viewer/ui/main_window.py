@@ -56,6 +56,9 @@ from viewer.ui.timeline import TimelinePanel
 from viewer.ui.video_grid import VideoGrid
 from viewer.ui.wording import NOT_IN_KEYRING
 
+SIDE_WIDTHS = (220, 220)
+"""First widths of the left (cameras, events) and right (PTZ) dock columns."""
+
 
 def versions() -> dict[str, str]:
     """Every version a support request needs, Qt's included (`vigil --version`, About)."""
@@ -290,6 +293,11 @@ class MainWindow(QMainWindow):
             self.resize(1280, 800)
         if settings.window_state:
             self.restoreState(QByteArray.fromBase64(settings.window_state.encode()))
+        else:
+            # The side columns start narrow: the grid keeps most of the window.
+            self.resizeDocks(
+                [self.camera_dock, self.ptz_panel], list(SIDE_WIDTHS), Qt.Orientation.Horizontal
+            )
         self.grid.apply_layout(settings.layout or default_layout)
         self._layout_ready = True
         self._layout_changed()

@@ -20,12 +20,14 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDockWidget,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -113,7 +115,12 @@ class PtzPanel(QDockWidget):
         self.problem_label.setWordWrap(True)
         self.problem_label.setStyleSheet("color: #e07070")
         layout.addWidget(self.problem_label)
-        self.setWidget(body)
+        # In a small window the dock scrolls rather than make the window taller.
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
 
     def _connect(self) -> None:
         self.joystick.moved.connect(self._steer)
