@@ -26,6 +26,7 @@ back to the raster path.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -41,6 +42,7 @@ from PySide6.QtOpenGL import (
 from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from PySide6.QtWidgets import QWidget
 
+from viewer.core.streams import fit_inside
 from viewer.media.frames import VideoImage
 
 if TYPE_CHECKING:
@@ -353,9 +355,7 @@ class GlVideoSurface(QOpenGLWidget):
             return
         if frame is not state.frame:
             self._upload(functions, state, frame)
-        picture = tile.video_rect().translated(place.topLeft())
-        viewport = _device_rect(picture, ratio, height)
-        # The picture may be a pixel larger than the tile after rounding: stay inside.
+        viewport = _picture_viewport(tile, place, ratio, height)
         functions.glViewport(*viewport)
         self._set_uniforms(program, frame, viewport[2], viewport[3])
         for unit, texture in enumerate(state.textures):
@@ -467,6 +467,25 @@ def _texture(width: int, height: int, kind: str) -> QOpenGLTexture:
     if not texture.isStorageAllocated():
         raise RuntimeError(f"a {width}x{height} {kind} texture could not be allocated")
     return texture
+
+
+def _picture_viewport(
+    tile: VideoTile, place: QRect, ratio: float, height: int
+) -> tuple[int, int, int, int]:
+    """Where the picture goes, in GL's device coordinates: exactly where the raster path
+    blits the picture it converts for this tile (the fitted size in device pixels, its
+    width rounded down to even, centred as the tile centres a 1:1 picture), so the two
+    paths put the picture and its letterbox bars on the same pixels."""
+    frame = tile.frame
+    assert frame is not None
+    device_w, device_h = tile.device_size()
+    width, height_px = fit_inside(frame.source_width, frame.source_height, device_w, device_h)
+    width = max(2, width & ~1)
+    logical_w, logical_h = math.floor(width / ratio), math.floor(height_px / ratio)
+    left = place.x() + (place.width() - logical_w) // 2
+    top = place.y() + (place.height() - logical_h) // 2
+    x, y = round(left * ratio), round(top * ratio)
+    return x, height - (y + height_px), width, height_px
 
 
 def _device_rect(rect: QRect, ratio: float, height: int) -> tuple[int, int, int, int]:

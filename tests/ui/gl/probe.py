@@ -38,10 +38,10 @@ from viewer.services.console import Console
 from viewer.ui import renderer
 from viewer.ui.video_grid import VideoGrid
 
-# Tiles of even widths in 4x4, 2x2 and 1x1: the raster path converts to an even width
-# (swscale's fast path) and blits it 1:1, a pixel narrower than an odd tile's picture,
-# which the GL path fills; the two would then differ by a sub-pixel shift (2 levels).
-GRID_PIXELS = (1008, 702)
+# Tiles of odd and even widths in 4x4 (249 and 248): the raster path converts to an
+# even width and blits it 1:1, a pixel narrower than an odd tile's fitted picture, and
+# the GL path must put its picture on the same pixels.
+GRID_PIXELS = (1002, 702)
 
 
 class StillPicture:
@@ -195,11 +195,12 @@ async def compare_case(raster, gl, size: int, frames, *, nv12: bool) -> dict[str
     await settle(raster)
     await settle(gl)
     left, right = grab_array(raster), grab_array(gl)
+    ratio = raster.devicePixelRatioF()
     tiles = []
     for r_tile, g_tile in zip(raster.tiles, gl.tiles, strict=True):
-        x, y, w, h = r_tile.geometry().getRect()
+        x, y, w, h = (round(v * ratio) for v in r_tile.geometry().getRect())
         a, b = left[y : y + h, x : x + w], right[y : y + h, x : x + w]
-        vx, vy, vw, vh = r_tile.video_rect().getRect()
+        vx, vy, vw, vh = (round(v * ratio) for v in r_tile.video_rect().getRect())
         bars = np.ones((h, w), bool)
         bars[max(0, vy - 1) : vy + vh + 1, max(0, vx - 1) : vx + vw + 1] = False
         # The corner patch, at the place the painted-pixel checks of other tests use.
