@@ -10,6 +10,7 @@ import asyncio
 import uuid
 
 from viewer.backends.rtsp import RtspBackend, RtspCamera, split_credentials
+from viewer.backends.rtsp.onvif import device_address
 from viewer.core.models import CameraRef, Site
 from viewer.services.directory import Directory, SiteSession
 from viewer.services.pinning import certificate_to_pin
@@ -60,16 +61,20 @@ class LocalCameras:
         password: str | None = None,
         *,
         trusted_fingerprint: str | None = None,
+        onvif_url: str | None = None,
     ) -> CameraRef:
         """Validate and store a camera; credentials typed into a URL are taken out of it.
 
-        Raises InvalidInputError naming ``main_url`` or ``sub_url`` when a URL is unusable.
+        Raises InvalidInputError naming ``main_url``, ``sub_url`` or ``onvif_url`` when a
+        URL is unusable. ``onvif_url``, the camera's ONVIF device service, moves it (PTZ)
+        with the same user and password.
         An RTSPS camera with a certificate of its own is added only once the operator
         trusts it: UnknownCertificateError carries the fingerprint to show, and the
         camera is added, pinned to that certificate, when ``trusted_fingerprint`` is it.
         """
         main = split_credentials(main_url, "main_url")
         sub = split_credentials(sub_url, "sub_url") if sub_url and sub_url.strip() else None
+        onvif = device_address(onvif_url) if onvif_url and onvif_url.strip() else None
         streams = [(main.url, "main_url")] + ([(sub.url, "sub_url")] if sub else [])
         certificate = await certificate_to_pin(streams, trusted_fingerprint)
         user = (user or "").strip() or main.user or (sub.user if sub else None)
@@ -81,6 +86,7 @@ class LocalCameras:
             sub_url=sub.url if sub else None,
             user=user,
             certificate=certificate,
+            onvif_url=onvif,
         )
         if user and password:
             await self._secrets.set(secret_key(camera.id), password)

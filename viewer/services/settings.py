@@ -164,6 +164,7 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
                         "sub_url": c.sub_url and without_password(c.sub_url),
                         "user": c.user,
                         **_certificate_to_json(c.certificate),
+                        **({"onvif_url": without_password(c.onvif_url)} if c.onvif_url else {}),
                     }
                     for c in settings.cameras
                 ],
@@ -279,6 +280,7 @@ def _camera_from_json(data: dict[str, Any]) -> RtspCamera:
         sub_url=_optional_text(data.get("sub_url"), "sub-stream URL"),
         user=_optional_text(data.get("user"), "user"),
         certificate=_certificate_from_json(data.get("certificate")),
+        onvif_url=_optional_text(data.get("onvif_url"), "ONVIF address"),
     )
 
 

@@ -22,9 +22,12 @@ class AddCameraDialog(ServerForm):
         self.main_url.setPlaceholderText("rtsp://camera.example/stream1")
         self.sub_url = QLineEdit(self)
         self.sub_url.setPlaceholderText("optional: the camera's low-resolution stream")
+        self.onvif_url = QLineEdit(self)
+        self.onvif_url.setPlaceholderText("optional, for PTZ: http://camera/onvif/device_service")
         self.form.addRow("Name", self.name)
         self.form.addRow("Main stream URL", self.main_url)
         self.form.addRow("Sub-stream URL", self.sub_url)
+        self.form.addRow("ONVIF address", self.onvif_url)
         self.finish()
 
     async def save(self, trusted_fingerprint: str | None) -> None:
@@ -35,7 +38,9 @@ class AddCameraDialog(ServerForm):
             self.user.text(),
             self.password.text(),
             trusted_fingerprint=trusted_fingerprint,
+            onvif_url=self.onvif_url.text(),
         )
 
     def field_for(self, name: str) -> QWidget:
-        return self.sub_url if name == "sub_url" else self.main_url
+        fields = {"sub_url": self.sub_url, "onvif_url": self.onvif_url}
+        return fields.get(name, self.main_url)
