@@ -12,6 +12,7 @@ from tests.ui.test_playback_window import HALL, nvr_backend  # noqa: F401 (a fix
 from viewer.core.models import TimeSpan
 from viewer.core.playback import SPEEDS
 from viewer.services.settings import Layout
+from viewer.services.timeline_feed import RowState
 from viewer.ui.video_tile import LIVE, PLAYBACK
 
 
@@ -91,6 +92,9 @@ def test_the_bar_shows_the_sessions_state_whoever_changed_it(qloop, make_window,
         bar.live_button.click()
         assert await until(lambda: not session.active)
         assert bar.live_button.isChecked() and not bar.step_back_button.isEnabled()
+        # The live stream opens in the background: within this run of the loop
+        # (docs/pitfalls.md, qasync).
+        assert await until(lambda: tile.badge == "● LIVE")
 
     qloop.run_until_complete(scenario())
 
@@ -104,7 +108,10 @@ def test_a_bookmark_kept_here_is_on_the_windows_timeline_at_once(
     feed = window.timeline_feed
 
     async def scenario():
-        assert await until(lambda: [row.camera for row in feed.rows] == [HALL])
+        # Fetched first: no request of the feed may outlive this run of the loop.
+        assert await until(
+            lambda: [(row.camera, row.state) for row in feed.rows] == [(HALL, RowState.READY)]
+        )
         visible = window.timeline.canvas.view.visible
         at = visible.start + (visible.end - visible.start) / 2
         made = await window.bookmarks.create(HALL, TimeSpan(at, at), "Forklift near miss")
