@@ -195,6 +195,8 @@ class GlVideoSurface(QOpenGLWidget):
         """GL_RENDERER of the context, once it is made: what the status bar names."""
         self.uploads = 0
         """Pictures uploaded so far (tests and benchmarks count them)."""
+        self.allocations = 0
+        """Sets of textures made so far: one per tile and change of size or layout."""
 
     # -- what the grid calls ----------------------------------------------------------
 
@@ -368,11 +370,12 @@ class GlVideoSurface(QOpenGLWidget):
 
     def _upload(self, functions: QOpenGLFunctions, state: _TileTextures, frame: VideoImage) -> None:
         shapes = _plane_shapes(frame)
-        key = tuple(shapes)
+        key = tuple((width, height, kind) for width, height, kind, _ in shapes)
         if key != state.key:
             state.destroy()
             state.textures = [_texture(width, height, kind) for width, height, kind, _ in shapes]
             state.key = key
+            self.allocations += 1
         functions.glPixelStorei(GL_UNPACK_ALIGNMENT, 1)
         for texture, (width, height, kind, data) in zip(state.textures, shapes, strict=True):
             data_view, row_bytes = data

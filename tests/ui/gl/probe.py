@@ -173,12 +173,35 @@ async def compare(footage: Path) -> dict[str, Any]:
         results["renderer"] = gl.renderer_text
         results["uploads"] = gl._surface.uploads if gl._surface is not None else 0
         results["broken"] = gl._surface.broken if gl._surface is not None else "no surface"
+        results["reuse"] = await reuse(gl, sub, encoded(sub[0], 630, 354, "yuv420p"))
         for grid in (raster, gl):
             grid.close()
             grid.deleteLater()
         await asyncio.sleep(0.1)
         await console.stop()
     return results
+
+
+async def reuse(gl, frames, other_size) -> list[tuple[int, int]]:
+    """(textures made, pictures uploaded) after each round of new pictures in a 2x2 grid:
+    the same size and layout again, NV12, another size."""
+    gl.set_grid(2)
+    surface = gl._surface
+    steps = []
+    rounds = [
+        frames[:4],
+        frames[4:8],
+        [f.reformat(format="nv12") for f in frames[8:12]],
+        [other_size] * 4,
+    ]
+    for round_frames in rounds:
+        allocations, uploads = surface.allocations, surface.uploads
+        for index, (tile, frame) in enumerate(zip(gl.tiles, round_frames, strict=True)):
+            image = PlanarConverter().convert(frame, 0, 0, index + 1)
+            tile.show_camera(StillPicture(CameraRef("probe", f"r{index}"), image), "")
+        await settle(gl)
+        steps.append((surface.allocations - allocations, surface.uploads - uploads))
+    return steps
 
 
 async def compare_case(raster, gl, size: int, frames, *, nv12: bool) -> dict[str, Any]:

@@ -84,6 +84,16 @@ def test_the_cases_carry_what_they_are_named_for(comparison):
     # Uploads happen per new picture, not per paint: each case showed each picture once.
     shown = sum(len(comparison[case]["tiles"]) for case in CASES)
     assert comparison["uploads"] == shown
+
+
+@pytest.mark.slow
+def test_textures_are_made_again_only_when_a_tile_s_picture_changes_size_or_layout(comparison):
+    # (textures made, pictures uploaded) per round of four new pictures in a 2x2 grid.
+    first, same_again, nv12, other_size = comparison["reuse"]
+    assert same_again == [0, 4]
+    assert nv12 == [4, 4]
+    assert other_size == [4, 4]
+    assert first[1] == 4
     assert comparison["broken"] == ""
 
 
