@@ -32,7 +32,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, QTimer, Signal
-from PySide6.QtGui import QColor, QHideEvent, QOpenGLContext, QOpenGLFunctions, QVector3D
+from PySide6.QtGui import (
+    QColor,
+    QHideEvent,
+    QOpenGLContext,
+    QOpenGLFunctions,
+    QSurfaceFormat,
+    QVector3D,
+)
 from PySide6.QtOpenGL import (
     QOpenGLShader,
     QOpenGLShaderProgram,
@@ -183,6 +190,11 @@ class GlVideoSurface(QOpenGLWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        # What the start-up probe asked for and the shaders are written against; some
+        # drivers answer the default request (2.0) with a 2.1 context.
+        wanted = QSurfaceFormat.defaultFormat()
+        wanted.setVersion(3, 0)
+        self.setFormat(wanted)
         self._tiles = tiles
         self._gap = gap
         self._background = background
