@@ -16,7 +16,9 @@ MAD_LIMIT = 2.0
 
 
 @pytest.fixture(scope="module", params=[1, 2], ids=["plain screen", "screen scaled twice"])
-def comparison(request, x_display, footage_cache):
+def comparison(request, x_display, footage_cache, demo_site):
+    """The probe's comparison; ``demo_site`` encodes the footage once per machine first,
+    rather than under the child's timeout."""
     import os
     import subprocess
     import sys
