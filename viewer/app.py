@@ -144,7 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from viewer import self_check  # noqa: PLC0415 (it builds on this module)
 
         return application.run(
-            lambda app: self_check.run(app, paths.demo_footage, log_file, args.seconds)
+            lambda app: self_check.run(
+                app, paths.demo_footage, log_file, args.seconds, renderer=args.renderer
+            )
         )
     return application.run(
         lambda app: _gui_session(app, paths, log_file, demo=args.demo, renderer=args.renderer)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QApplication
 
 from viewer.app import (
@@ -36,6 +37,7 @@ from viewer.app import (
     DEMO_SITE_ID,
     DEMO_XPROTECT_ID,
     add_demo_sites,
+    choose_video_path,
 )
 from viewer.backends.rtsp import RtspBackend, RtspCamera
 from viewer.core.models import CameraRef, Site
@@ -98,14 +100,25 @@ class Check:
         return True, f"self-check {self.site}: ok, {summary}"
 
 
-async def run(_app: QApplication, demo_footage: Path, log_file: Path, seconds: float) -> int:
+async def run(
+    _app: QApplication,
+    demo_footage: Path,
+    log_file: Path,
+    seconds: float,
+    *,
+    renderer: str | None = None,
+) -> int:
     """The check as a GUI session: 0 when every site's tile played, 1 otherwise.
 
-    Times are counted from the window's creation, before the demo servers start."""
+    It draws with the renderer an operator's session would choose (or ``renderer``), so
+    a machine whose GL path cannot show video fails the check instead of passing it on
+    the raster path. Times are counted from the window's creation, before the demo
+    servers start."""
     started = time.monotonic()
     done = asyncio.Event()
     with tempfile.TemporaryDirectory(prefix="vigil-self-check-") as folder:
         console = Console(Path(folder) / "settings.json")
+        choose_video_path(renderer or console.settings.renderer, console.settings.hardware_decode)
         window = MainWindow(console, log_file=log_file)
         checks = [
             Check("RTSP", CameraRef(DEMO_SITE_ID, "cam01"), "cam01"),
@@ -139,6 +152,7 @@ async def run(_app: QApplication, demo_footage: Path, log_file: Path, seconds: f
             await console.start()
             await _wait(done, started + seconds)
             passed = _report(tiles, checks, started)
+            print(f"self-check video drawn by: {window.grid.renderer_text}", flush=True)
         finally:
             window.close()
             await console.stop()
@@ -227,9 +241,12 @@ def _painted(
 
 
 def _patch_colour(tile: VideoTile) -> tuple[int, int, int]:
-    """The painted colour at the centre of the demo footage's corner patch."""
+    """The painted colour at the centre of the demo footage's corner patch, as the window
+    shows it: on the GL path the picture is drawn by the grid's GL surface under the
+    tile, so the tile's own grab holds only its overlays."""
     rect = tile.video_rect()
-    image = tile.grab().toImage()
+    window = tile.window()
+    image = window.grab(QRect(tile.mapTo(window, QPoint(0, 0)), tile.size())).toImage()
     ratio = image.devicePixelRatio()
     x = rect.x() + rect.width() * 15 / 16
     y = rect.y() + rect.height() * 15 / 16

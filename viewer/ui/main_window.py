@@ -432,7 +432,9 @@ class MainWindow(QMainWindow):
     def _update_summary(self) -> None:
         players = self.console.hub.players()
         fps = sum(p.statistics().fps for p in players)
-        self.stream_summary.setText(f"{len(players)} streams, {fps:.0f} frames/s decoded")
+        self.stream_summary.setText(
+            f"{len(players)} streams, {fps:.0f} frames/s decoded, {self.grid.renderer_text}"
+        )
 
     def _tree_menu(self, position: QPoint) -> None:
         index = self.tree.view.indexAt(position)
