@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 
+import anyio
 import httpx
 
 from viewer.backends.mibee import parse
@@ -44,6 +45,7 @@ class StatusFeed:
         self._listeners: list[Listener] = []
         self._known: dict[str, CameraStatus] = {}
         self._task: asyncio.Task[None] | None = None
+        self._scope: anyio.CancelScope | None = None
         self.via_events = False
         """Whether the stream is what keeps the statuses current right now."""
 
@@ -55,8 +57,16 @@ class StatusFeed:
             self._task = asyncio.create_task(self._run(), name="mibee status")
 
     async def stop(self) -> None:
+        """The follower is ended through its anyio cancel scope, not ``Task.cancel()``:
+        httpcore shields its clean-up (closing the pool's dead connections) with anyio,
+        and a plain task cancellation goes through that shield, leaving the connections
+        it had taken out of the pool unclosed (a server gone just before the site
+        closes, docs/pitfalls.md)."""
         if self._task is not None:
-            self._task.cancel()
+            if self._scope is not None:
+                self._scope.cancel()
+            else:
+                self._task.cancel()
             try:
                 await self._task
             except asyncio.CancelledError:
@@ -66,6 +76,7 @@ class StatusFeed:
                 # its own clean-up (seen under qasync); the follower is gone either way.
                 _log.debug("MiBee status follower ended with %s", type(error).__name__)
             self._task = None
+            self._scope = None
         self.via_events = False
 
     def _tell(self, camera_id: str, status: CameraStatus) -> None:
@@ -76,6 +87,10 @@ class StatusFeed:
             listener(camera_id, status)
 
     async def _run(self) -> None:
+        with anyio.CancelScope() as self._scope:
+            await self._follow()
+
+    async def _follow(self) -> None:
         while True:
             try:
                 await self._follow_events()
