@@ -14,12 +14,22 @@ from typing import Protocol
 import av
 from av.video.reformatter import Interpolation, VideoReformatter
 
-from viewer.media.frames import VideoImage
+from viewer.media.crop import crop_frame
+from viewer.media.frames import Crop, VideoImage
 
 
 class FrameConverter(Protocol):
-    def convert(self, frame: av.VideoFrame, width: int, height: int, sequence: int) -> VideoImage:
-        """Return ``frame`` as BGRA of exactly ``width`` x ``height`` pixels."""
+    def convert(
+        self,
+        frame: av.VideoFrame,
+        width: int,
+        height: int,
+        sequence: int,
+        crop: Crop | None = None,
+    ) -> VideoImage:
+        """Return ``frame`` (only its ``crop`` part, where given) as BGRA of exactly
+        ``width`` x ``height`` pixels; a converter that leaves the cropping to its
+        painter returns the whole picture with ``crop`` None."""
         ...
 
 
@@ -44,13 +54,23 @@ class CpuConverter:
     def __init__(self) -> None:
         self._reformatter = VideoReformatter()
 
-    def convert(self, frame: av.VideoFrame, width: int, height: int, sequence: int) -> VideoImage:
+    def convert(
+        self,
+        frame: av.VideoFrame,
+        width: int,
+        height: int,
+        sequence: int,
+        crop: Crop | None = None,
+    ) -> VideoImage:
+        # A digitally zoomed tile gets its part converted at the tile's size, as sharp as
+        # the stream allows, rather than a tile-sized picture enlarged.
+        source = frame if crop is None else crop_frame(frame, crop)
         out = self._reformatter.reformat(
-            frame,
+            source,
             width,
             height,
             "bgra",
-            interpolation=interpolation_for(frame.width, frame.height, width, height),
+            interpolation=interpolation_for(source.width, source.height, width, height),
             threads=1,
         )
         plane = out.planes[0]
@@ -64,4 +84,5 @@ class CpuConverter:
             sequence=sequence,
             pts=float(frame.time) if frame.time is not None else None,
             decoded_at=time.monotonic(),
+            crop=crop,
         )

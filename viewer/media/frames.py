@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+Crop = tuple[float, float, float, float]
+"""(left, top, width, height) of a part of a picture, as fractions of the whole."""
+
 
 @dataclass(slots=True, eq=False)
 class VideoImage:
@@ -32,6 +35,9 @@ class VideoImage:
     planes: Planes | None = None
     """Set on the GL path (media/planes.py): the decoder's planes at the source size,
     and ``pixels`` is then empty; a raster painter has nothing to draw from it."""
+    crop: Crop | None = None
+    """The part of the source picture this one holds (a digitally zoomed tile's), or
+    None for all of it; ``source_width`` and ``source_height`` stay the whole's."""
 
 
 @dataclass(slots=True, eq=False)

@@ -23,7 +23,7 @@ import av
 from av.video.reformatter import ColorRange, VideoReformatter
 
 from viewer.media.convert import CpuConverter
-from viewer.media.frames import Planes, VideoImage
+from viewer.media.frames import Crop, Planes, VideoImage
 
 NATIVE = {"yuv420p": "yuv420p", "yuvj420p": "yuv420p", "nv12": "nv12"}
 """Formats handed over as they are, by the layout the painter draws them with."""
@@ -72,8 +72,16 @@ class PlanarConverter:
     def __init__(self) -> None:
         self._reformatter: VideoReformatter | None = None
 
-    def convert(self, frame: av.VideoFrame, width: int, height: int, sequence: int) -> VideoImage:
-        del width, height
+    def convert(
+        self,
+        frame: av.VideoFrame,
+        width: int,
+        height: int,
+        sequence: int,
+        crop: Crop | None = None,
+    ) -> VideoImage:
+        # The painter's texture coordinates cut a zoomed tile's part: the whole goes over.
+        del width, height, crop
         layout = NATIVE.get(frame.format.name)
         source = frame
         if layout is None:
@@ -126,6 +134,13 @@ class DeliveredConverter:
         self._cpu = CpuConverter()
         self._planar = PlanarConverter()
 
-    def convert(self, frame: av.VideoFrame, width: int, height: int, sequence: int) -> VideoImage:
+    def convert(
+        self,
+        frame: av.VideoFrame,
+        width: int,
+        height: int,
+        sequence: int,
+        crop: Crop | None = None,
+    ) -> VideoImage:
         converter = self._planar if self._delivery.planes else self._cpu
-        return converter.convert(frame, width, height, sequence)
+        return converter.convert(frame, width, height, sequence, crop)
