@@ -32,14 +32,19 @@ def stream_size(stream: StreamInfo) -> tuple[int, int]:
     return ASSUMED_SIZE[stream.quality]
 
 
-def choose_stream(streams: Sequence[StreamInfo], width: int, height: int) -> StreamInfo:
+def choose_stream(
+    streams: Sequence[StreamInfo], width: int, height: int, zoom: float = 1.0
+) -> StreamInfo:
     """The smallest stream that fits a ``width`` x ``height`` box at 1:1 or shrunk.
 
     A stream that would have to be enlarged to fill the box on one side looks soft;
-    when every stream would, the largest one is the sharpest to be had.
+    when every stream would, the largest one is the sharpest to be had. A tile zoomed
+    digitally ``zoom`` times shows a part of the picture that size: it needs the
+    pixels of a box ``zoom`` times as large.
     """
     if not streams:
         raise ValueError("a camera without streams cannot be played")
+    width, height = round(width * max(1.0, zoom)), round(height * max(1.0, zoom))
     by_area = sorted(streams, key=lambda s: stream_size(s)[0] * stream_size(s)[1])
     for stream in by_area:
         w, h = stream_size(stream)

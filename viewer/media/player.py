@@ -58,7 +58,7 @@ from viewer.media.clock import SYSTEM_CLOCK, Clock
 from viewer.media.convert import FrameConverter
 from viewer.media.errors import opening_error, reading_error
 from viewer.media.following import Following, ResolveAt, Verdict
-from viewer.media.frames import VideoImage
+from viewer.media.frames import Crop, VideoImage
 from viewer.media.http_io import HttpOpener
 from viewer.media.hwaccel import open_input
 from viewer.media.mailbox import Mailbox
@@ -95,6 +95,10 @@ WARM_UP_RETRY = 0.25
 _CATCH_UP_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 2)
 
 
+_Pictures = tuple[VideoImage, "dict[Subscription, VideoImage]"]
+"""A frame converted: the whole picture, and each zoomed viewer's part of it."""
+
+
 class Subscription:
     """A viewer's claim on a player's frames, sized to the box it paints into."""
 
@@ -103,12 +107,36 @@ class Subscription:
         self.mailbox: Mailbox[VideoImage] = Mailbox()
         self.box = (0, 0)
         self.visible = True
+        self.crop: Crop | None = None
         self._wake = wake
         self._on_state = on_state
+        self._converter: FrameConverter | None = None
 
     def set_box(self, width: int, height: int) -> None:
         self.box = (max(0, width), max(0, height))
         self.player._boxes_changed()
+
+    def set_crop(self, crop: Crop | None) -> None:
+        """Digital zoom: this viewer gets only ``crop`` of the picture, converted at its
+        box's size on the decode thread, while others on the stream get the whole."""
+        self.crop = crop
+        self.player._boxes_changed()
+
+    def _zoomed(
+        self, frame: av.VideoFrame, sequence: int, factory: Callable[[], FrameConverter]
+    ) -> VideoImage:
+        """This viewer's part of ``frame``; called on the decode thread, under its lock."""
+        crop = self.crop
+        assert crop is not None
+        part_w = max(2, round(frame.width * crop[2]))
+        part_h = max(2, round(frame.height * crop[3]))
+        width, height = fit_inside(part_w, part_h, *self.box) if all(self.box) else (0, 0)
+        if not width:
+            width, height = part_w, part_h
+        if self._converter is None:
+            self._converter = factory()
+        # Even widths, as for the whole picture (docs/pitfalls.md).
+        return self._converter.convert(frame, max(2, width & ~1), height, sequence, crop)
 
     def set_visible(self, visible: bool) -> None:
         """A hidden viewer gets no pictures; showing it again brings the current one."""
@@ -577,8 +605,8 @@ class StreamPlayer:
                 with self._decode_lock:
                     if self._hidden:
                         break
-                    image = self._picture(link, frame)
-                self._hand_over(image)
+                    pictures = self._picture(link, frame)
+                self._hand_over(pictures)
 
     def _pump_recorded(  # noqa: PLR0917 (one caller, _play_once's)
         self,
@@ -724,25 +752,39 @@ class StreamPlayer:
                 link.options.corrupt()
             return []
 
-    def _picture(self, link: _Link, frame: av.VideoFrame) -> VideoImage:
-        """``frame`` converted for the viewers; called with the decode lock held."""
+    def _picture(self, link: _Link, frame: av.VideoFrame) -> _Pictures:
+        """``frame`` converted for the viewers: the whole picture once for all that show
+        it, and each digitally zoomed viewer's part; called with the decode lock held."""
         self._sequence += 1
         key = (self._box_version, frame.width, frame.height)
         if key != link.size_key:
             link.size_key, link.size = key, self._output_size(frame.width, frame.height)
-        image = link.converter.convert(frame, *link.size, self._sequence)
+        visible = [s for s in self._subscribers if s.visible]
+        zoomed = {
+            s: s._zoomed(frame, self._sequence, self._converter_factory)
+            for s in visible
+            if s.crop is not None
+        }
+        if zoomed and len(zoomed) == len(visible):
+            # Nobody shows the whole: a late viewer starts from a part, cut again later.
+            image = next(iter(zoomed.values()))
+        else:
+            image = link.converter.convert(frame, *link.size, self._sequence)
         instant = link.options.instant
-        image.instant = time.time() if instant is None else instant(frame)
+        taken = time.time() if instant is None else instant(frame)
+        for picture in (image, *zoomed.values()):
+            picture.instant = taken
         self.stats.frame(frame.width, frame.height, image.decoded_at)
         self._last_picture_at = image.decoded_at
-        return image
+        return image, zoomed
 
-    def _hand_over(self, image: VideoImage) -> None:
+    def _hand_over(self, pictures: _Pictures) -> None:
+        image, zoomed = pictures
         self._delivered = True
         self._last_image = image
         for subscriber in self._subscribers:
             if subscriber.visible:
-                subscriber._deliver(image)
+                subscriber._deliver(zoomed.get(subscriber, image))
         if self._state.state is not PlayerState.PLAYING:
             self._set_state(StateInfo(PlayerState.PLAYING))
 
@@ -773,13 +815,22 @@ class StreamPlayer:
                 if frames:
                     newest = frames[-1]
             # Nothing arrived while hidden: the last picture is still the current one.
-            image = self._picture(link, newest) if newest is not None else self._last_image
+            last = self._last_image
+            pictures = (
+                self._picture(link, newest)
+                if newest is not None
+                else (None if last is None else (last, {}))
+            )
             # Handed over under the lock, so no newer picture from the demuxer goes first.
-            if image is not None:
-                self._hand_over(image)
+            if pictures is not None:
+                self._hand_over(pictures)
 
     def _output_size(self, width: int, height: int) -> tuple[int, int]:
-        boxes = [s.box for s in self._subscribers if s.visible and s.box[0] > 0 and s.box[1] > 0]
+        boxes = [
+            s.box
+            for s in self._subscribers
+            if s.visible and s.crop is None and s.box[0] > 0 and s.box[1] > 0
+        ]
         if not boxes:
             return width, height
         box = max(boxes, key=lambda b: b[0] * b[1])

@@ -26,7 +26,7 @@ from viewer.core.errors import NotFoundError, NotSupportedError, UnreachableErro
 from viewer.core.models import CameraRef, Quality
 from viewer.core.playback import PlaybackClock
 from viewer.core.streams import StreamDescription, choose_stream
-from viewer.media.frames import VideoImage
+from viewer.media.frames import Crop, VideoImage
 from viewer.media.player import StateListener, Subscription, Wake
 from viewer.media.state import PlayerState, StateInfo
 from viewer.media.stats import StatsSnapshot
@@ -93,6 +93,7 @@ class CameraView:
         self._hub = hub
         self._poke = poke or _nothing
         self._box = (0, 0)
+        self._crop: Crop | None = None
         self._active: _Feed | None = None
         self._pending: _Feed | None = None
         self._error: VigilError | None = None
@@ -161,10 +162,11 @@ class CameraView:
             # The box may have changed while the site was asked.
             width, height = self._box
         streams = [s for s in offered if s.quality not in self._refused] or offered
-        wanted = choose_stream(streams, width, height).quality
+        wanted = choose_stream(streams, width, height, self.zoom).quality
         for feed in (self._active, self._pending):
             if feed is not None:
                 feed.subscription.set_box(width, height)
+                feed.subscription.set_crop(self._crop)
         if self.playback is not None:
             # A recorded stream stays as opened: another would need a session in step.
             return
@@ -172,6 +174,16 @@ class CameraView:
         if current is not None and current.quality is wanted:
             return
         await self._open(wanted)
+
+    @property
+    def zoom(self) -> float:
+        return 1.0 / self._crop[2] if self._crop else 1.0
+
+    async def set_crop(self, crop: Crop | None) -> None:
+        """Digital zoom: the tile shows only ``crop`` of the picture (None: all of it),
+        so its part is converted on its own and a sharper stream may be wanted."""
+        self._crop = crop
+        await self.set_box(*self._box)
 
     async def _open(self, quality: Quality) -> None:
         try:
@@ -190,6 +202,7 @@ class CameraView:
             resolve=self._resolver(quality),
         )
         subscription.set_box(*self._box)
+        subscription.set_crop(self._crop)
         if self._pending is not None:
             self._pending.close()
         self._pending = _Feed(subscription, quality)
@@ -239,6 +252,7 @@ class CameraView:
             self.ref, description, self._poke, lambda _info: self._poke()
         )
         subscription.set_box(*self._box)
+        subscription.set_crop(self._crop)
         subscription.set_visible(not self._suspended)
         # The tile keeps the last live picture on screen; no later one may pass for
         # a recorded one, so the live stream goes now.
@@ -259,7 +273,9 @@ class CameraView:
             camera = self._directory.camera(self.ref)
             offered = camera.streams if camera and camera.streams else ()
             streams = [s for s in offered if s.quality not in self._refused] or offered
-            quality = choose_stream(streams, *self._box).quality if streams else Quality.MAIN
+            quality = (
+                choose_stream(streams, *self._box, self.zoom).quality if streams else Quality.MAIN
+            )
             await self._open(quality)
 
     def set_recording_missing(self, missing: bool) -> None:
