@@ -32,14 +32,16 @@ from PySide6.QtGui import (
     QPixmap,
     QResizeEvent,
     QShowEvent,
+    QWheelEvent,
 )
 from PySide6.QtWidgets import QWidget
 
 from viewer.core.models import CameraRef
 from viewer.core.streams import fit_inside
-from viewer.media.frames import VideoImage
+from viewer.media.frames import Crop, VideoImage
 from viewer.media.state import PlayerState, StateInfo
 from viewer.services.camera_view import CameraView
+from viewer.ui.digital_zoom import TileZoom
 from viewer.ui.dragdrop import camera_from_mime, camera_mime
 from viewer.ui.playback_bar import speed_text
 from viewer.ui.tasks import spawn
@@ -112,6 +114,8 @@ class VideoTile(QWidget):
         # Set when the grid's GL surface (ui/gl_video.py) draws the picture under this
         # tile: the tile then paints only its overlays, over a transparent background.
         self._gl_drawn = False
+        self.zoom = TileZoom(self._zoom_changed)
+        """Digital zoom (ui/digital_zoom.py): per tile, back to 1x with a new camera."""
         meta = self.metaObject()
         self._frame_painted_method = meta.method(meta.indexOfSignal("frame_painted(PyObject)"))
         self._update_message()
@@ -140,6 +144,7 @@ class VideoTile(QWidget):
             self._view.close()
         self._view, self._name = view, name
         self._frame = self._qimage = None
+        self.zoom.reset()
         self._news = view is not None
         self._set_state(view.state if view else StateInfo(PlayerState.STOPPED))
         self._update_message()
@@ -255,6 +260,11 @@ class VideoTile(QWidget):
             self._statistics = text
             self.update()
 
+    def _zoom_changed(self, crop: Crop | None) -> None:
+        if self._view is not None:
+            spawn(self._view.set_crop(crop))
+        self.update()
+
     def _apply_box(self) -> None:
         if self._view is not None and self.isVisible():
             spawn(self._view.set_box(*self.device_size()))
@@ -278,11 +288,23 @@ class VideoTile(QWidget):
         self.show_camera(None)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
+        if event.button() == Qt.MouseButton.LeftButton and not self.zoom.press(event.position()):
             self._drag_start = event.position().toPoint()
         self.selected.emit(self.index)
 
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self.zoom.release()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        # PTZ mode's filter (ui/tile_ptz.py) takes the wheel first for the optical zoom.
+        if self._frame is None or not self.zoom.wheel(
+            self.video_rect(), event.position(), event.angleDelta().y()
+        ):
+            event.ignore()
+
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self.zoom.move(self.video_rect(), event.position()):
+            return
         start, ref = self._drag_start, self.camera
         if start is None or ref is None or not event.buttons() & Qt.MouseButton.LeftButton:
             return
@@ -298,7 +320,10 @@ class VideoTile(QWidget):
         self.menu_requested.emit(self.index, event.globalPos())
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        self.maximise_requested.emit(self.index)
+        if self.zoom.zoomed:
+            self.zoom.reset()
+        else:
+            self.maximise_requested.emit(self.index)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if camera_from_mime(event.mimeData()) is not None:
@@ -364,7 +389,13 @@ class VideoTile(QWidget):
             # Only the letterbox margins need clearing: the picture covers the rest.
             for margin in self._margins:
                 painter.fillRect(margin, BACKGROUND)
-            if self._one_to_one:
+            shown = frame.crop if frame is not None else None
+            if shown != self.zoom.crop:
+                # The part for this zoom is on its way: cut from the picture there is.
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                source = self.zoom.source_rect(shown, self._qimage.width(), self._qimage.height())
+                painter.drawImage(QRectF(target), self._qimage, source)
+            elif self._one_to_one:
                 # A plain copy of rows; the rectangle overload checks for scaling first.
                 painter.drawImage(target.topLeft(), self._qimage)
             else:
@@ -414,6 +445,7 @@ class VideoTile(QWidget):
                 round((self.height() - size.height()) / 2),
                 message,
             )
+        self.zoom.paint(painter, self.video_rect())
         if self._is_selected:
             painter.setPen(QPen(SELECTED, 2))
             painter.drawRect(self.rect().adjusted(1, 1, -1, -1))
