@@ -46,6 +46,10 @@ class TileZoom:
     def zoomed(self) -> bool:
         return self._view.zoomed
 
+    def set_view(self, view: ZoomView) -> None:
+        """Show ``view`` (clamped), as a restored layout or a test sets it."""
+        self._set(view.clamped())
+
     def reset(self) -> None:
         """Back to the whole picture (the "1:1" of the operator's menu, a double-click)."""
         self._grab = None

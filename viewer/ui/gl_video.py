@@ -39,6 +39,7 @@ from PySide6.QtGui import (
     QOpenGLFunctions,
     QSurfaceFormat,
     QVector3D,
+    QVector4D,
 )
 from PySide6.QtOpenGL import (
     QOpenGLShader,
@@ -50,7 +51,8 @@ from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from PySide6.QtWidgets import QWidget
 
 from viewer.core.streams import fit_inside
-from viewer.media.frames import VideoImage
+from viewer.media.frames import Crop, VideoImage
+from viewer.ui.zoom_view import relative_crop
 
 if TYPE_CHECKING:
     from viewer.ui.video_tile import VideoTile
@@ -82,9 +84,10 @@ LAYOUT_YUV420P, LAYOUT_NV12, LAYOUT_BGRA = 0, 1, 2
 
 VERTEX = """
 out vec2 uv;
+uniform vec4 crop;
 void main() {
     vec2 corner = vec2(float(gl_VertexID & 1), float(gl_VertexID >> 1));
-    uv = vec2(corner.x, 1.0 - corner.y);
+    uv = crop.xy + vec2(corner.x, 1.0 - corner.y) * crop.zw;
     gl_Position = vec4(corner * 2.0 - 1.0, 0.0, 1.0);
 }
 """
@@ -310,6 +313,7 @@ class GlVideoSurface(QOpenGLWidget):
         self._program = program
         names = (
             "plane0 plane1 plane2 kind offset to_red to_green to_blue tap_step taps chroma_shift"
+            " crop"
         )
         self._locations = {name: program.uniformLocation(name) for name in names.split()}
         # A core profile draws nothing without a vertex array object, even with no
@@ -371,7 +375,9 @@ class GlVideoSurface(QOpenGLWidget):
             self._upload(functions, state, frame)
         viewport = _picture_viewport(tile, place, ratio, height)
         functions.glViewport(*viewport)
-        self._set_uniforms(program, frame, viewport[2], viewport[3])
+        # Digital zoom (ui/digital_zoom.py): the part the tile shows, in the texture's terms.
+        crop = relative_crop(frame.crop, tile.zoom.crop)
+        self._set_uniforms(program, frame, viewport[2], viewport[3], crop)
         for unit, texture in enumerate(state.textures):
             functions.glActiveTexture(GL_TEXTURE0 + unit)
             functions.glBindTexture(GL_TEXTURE_2D, texture.textureId())
@@ -411,7 +417,12 @@ class GlVideoSurface(QOpenGLWidget):
         self.uploads += 1
 
     def _set_uniforms(
-        self, program: QOpenGLShaderProgram, frame: VideoImage, width: int, height: int
+        self,
+        program: QOpenGLShaderProgram,
+        frame: VideoImage,
+        width: int,
+        height: int,
+        crop: Crop,
     ) -> None:
         at = self._locations
         planes = frame.planes
@@ -430,10 +441,12 @@ class GlVideoSurface(QOpenGLWidget):
         # Shrinking: average enough bilinear taps to cover each screen pixel's footprint.
         # Rounded, not ceiled: a bilinear tap spans two texels, so one suffices below
         # 1.5x, and a 1080p picture in a tile a pixel smaller must not cost four.
+        program.setUniformValue(at["crop"], QVector4D(*crop))
         source_w, source_h = frame.width, frame.height
-        taps = max(1, min(MAX_TAPS, round(max(source_w / width, source_h / height))))
+        shown_w, shown_h = source_w * crop[2], source_h * crop[3]
+        taps = max(1, min(MAX_TAPS, round(max(shown_w / width, shown_h / height))))
         program.setUniformValue1i(at["taps"], taps)
-        program.setUniformValue(at["tap_step"], 1.0 / (width * taps), 1.0 / (height * taps))
+        program.setUniformValue(at["tap_step"], crop[2] / (width * taps), crop[3] / (height * taps))
         # H.264's and MPEG-2's default chroma sits left, with the even luma columns, not
         # between two (GL's assumption): a quarter of a chroma texel, as swscale places it
         # (measured: the shift brings the two paths closer, the opposite one apart).

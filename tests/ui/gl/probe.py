@@ -37,11 +37,14 @@ from viewer.media.state import PlayerState, StateInfo
 from viewer.services.console import Console
 from viewer.ui import renderer
 from viewer.ui.video_grid import VideoGrid
+from viewer.ui.zoom_view import ZoomView
 
 # Tiles of odd and even widths in 4x4 (249 and 248): the raster path converts to an
 # even width and blits it 1:1, a pixel narrower than an odd tile's fitted picture, and
 # the GL path must put its picture on the same pixels.
 GRID_PIXELS = (1002, 702)
+ZOOMED = "1x1 main stream zoomed 4x"
+ZOOM = ZoomView(4.0, 0.5, 0.25)
 
 
 class StillPicture:
@@ -66,6 +69,9 @@ class StillPicture:
         return None
 
     async def set_box(self, width: int, height: int) -> None:
+        return None
+
+    async def set_crop(self, crop) -> None:
         return None
 
     async def resume(self) -> None:
@@ -99,10 +105,12 @@ def encoded(frame: av.VideoFrame, width: int, height: int, pix_fmt: str, **tags:
     return frames[0]
 
 
-def raster_picture(frame: av.VideoFrame, tile, sequence: int) -> VideoImage:
-    """As StreamPlayer makes it: converted to the tile's size, width rounded to even."""
+def raster_picture(frame: av.VideoFrame, tile, sequence: int, zoom=None) -> VideoImage:
+    """As StreamPlayer makes it: converted to the tile's size, width rounded to even;
+    for a zoomed tile, its part at that size."""
     width, height = fit_inside(frame.width, frame.height, *tile.device_size())
-    return CpuConverter().convert(frame, max(2, width & ~1), height, sequence)
+    crop = zoom.crop if zoom is not None else None
+    return CpuConverter().convert(frame, max(2, width & ~1), height, sequence, crop)
 
 
 def grab_array(widget) -> np.ndarray:
@@ -161,6 +169,8 @@ async def compare(footage: Path) -> dict[str, Any]:
         await asyncio.sleep(0.3)
         for name, (size, frames, _) in cases.items():
             results[name] = await compare_case(raster, gl, size, frames, nv12="NV12" in name)
+        # Digital zoom: the raster part cut in the decode thread, GL's by texture coordinates.
+        results[ZOOMED] = await compare_case(raster, gl, 1, [main], nv12=False, zoom=ZOOM)
         results["formats"] = {
             name: [
                 frames[0].format.name,
@@ -204,17 +214,19 @@ async def reuse(gl, frames, other_size) -> list[tuple[int, int]]:
     return steps
 
 
-async def compare_case(raster, gl, size: int, frames, *, nv12: bool) -> dict[str, Any]:
+async def compare_case(raster, gl, size: int, frames, *, nv12: bool, zoom=None) -> dict[str, Any]:
     for grid in (raster, gl):
         grid.set_grid(size)
     await asyncio.sleep(0.1)
     for index, (r_tile, g_tile) in enumerate(zip(raster.tiles, gl.tiles, strict=True)):
         frame = frames[index % len(frames)]
         ref = CameraRef("probe", f"cam{index}")
-        r_tile.show_camera(StillPicture(ref, raster_picture(frame, r_tile, index + 1)), "")
+        r_tile.show_camera(StillPicture(ref, raster_picture(frame, r_tile, index + 1, zoom)), "")
         planar = frame.reformat(format="nv12") if nv12 else frame
         image = PlanarConverter().convert(planar, 0, 0, index + 1)
         g_tile.show_camera(StillPicture(ref, image), "")
+        for tile in (r_tile, g_tile):
+            tile.zoom.set_view(zoom or ZoomView())
     await settle(raster)
     await settle(gl)
     left, right = grab_array(raster), grab_array(gl)

@@ -56,6 +56,7 @@ CASES = [
     "BT.709 tagged",
     "yuv444p converted",
     "NV12 converted in software",
+    "1x1 main stream zoomed 4x",
 ]
 
 
