@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from viewer.demo import snapshots
+from viewer.demo import panorama, snapshots
 from viewer.demo.clips import ClipCache
 from viewer.demo.footage import DEMO_CAMERAS, DemoCamera
 from viewer.demo.gateway.ptz import Head, speed_of
@@ -373,11 +373,11 @@ class GatewaySimulator:
                 {
                     "streamId": index + 1,
                     "name": "High Quality" if index == 0 else "Low Quality",
-                    "resolution": f"{profile.width}x{profile.height}",
+                    "resolution": f"{width}x{height}",
                     "codec": "H264",
-                    "fps": camera.habit.fps,
+                    "fps": fps,
                 }
-                for index, profile in enumerate(camera.profiles)
+                for index, (width, height, fps) in enumerate(self._stream_shapes(guid))
             ],
             "ptzCapabilities": {
                 "supportsPan": moves,
@@ -419,7 +419,6 @@ class GatewaySimulator:
         return error(404, "NOT_FOUND", "Endpoint not found")
 
     def _live(self, guid: str) -> list[dict[str, Any]]:
-        camera = self.cameras[guid]
         base = f"rtsp://{self.rtsp_host}:{self.rtsp_port}/live/{guid}"
         return [
             {
@@ -427,18 +426,31 @@ class GatewaySimulator:
                 "quality": "high" if index == 0 else "low",
                 "protocol": "rtsp",
                 "url": f"{base}?stream={index + 1}",
-                "resolution": f"{profile.width}x{profile.height}",
-                "fps": camera.habit.fps,
+                "resolution": f"{width}x{height}",
+                "fps": fps,
                 "codec": "H264",
             }
-            for index, profile in enumerate(camera.profiles)
+            for index, (width, height, fps) in enumerate(self._stream_shapes(guid))
         ]
+
+    def _stream_shapes(self, guid: str) -> list[tuple[int, int, int]]:
+        """(width, height, fps) of each stream the camera's live URLs play: a PTZ
+        camera's are its dome's view (demo/ptz_view.py, one size whichever stream is
+        asked for), as a gateway advertises what the camera sends."""
+        camera = self.cameras[guid]
+        if guid in self.ptz:
+            return [(panorama.WIDTH, panorama.HEIGHT, panorama.FPS)] * len(camera.profiles)
+        return [(p.width, p.height, camera.habit.fps) for p in camera.profiles]
 
     async def _snapshot(self, guid: str, query: dict[str, str]) -> Response:
         try:
             width = int(query.get("width", "640"))
             height = int(query.get("height", "480"))
-            picture = await asyncio.to_thread(snapshots.jpeg, self.cameras[guid], width, height)
+            head = self.ptz.get(guid)
+            if head is not None:
+                picture = await asyncio.to_thread(snapshots.view_jpeg, head.dome, width, height)
+            else:
+                picture = await asyncio.to_thread(snapshots.jpeg, self.cameras[guid], width, height)
         except ValueError:
             return error(400, "INVALID_REQUEST", "Invalid request parameters")
         return Response(200, picture, content_type="image/jpeg")

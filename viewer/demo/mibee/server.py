@@ -274,7 +274,7 @@ class MibeeSimulator:
         if rest == ["protocols"] and method == "GET":
             return _json(self._protocols(camera))
         if rest == ["snapshot"] and method == "GET":
-            picture = await asyncio.to_thread(snapshots.jpeg, camera, 640, 360)
+            picture = await asyncio.to_thread(self._snapshot, camera)
             return Response(200, picture, "image/jpeg", {"Cache-Control": "max-age=5"})
         if rest[:1] == ["stream"] and method == "GET":
             return await self._stream(camera, rest[1:], request)
@@ -288,6 +288,12 @@ class MibeeSimulator:
         if rest[:1] == ["ptz"]:
             return await self._ptz(camera, rest[1:], request)
         return _not_found()
+
+    def _snapshot(self, camera: DemoCamera) -> bytes:
+        """A PTZ camera's snapshot is its dome's view, wherever its stream is taken."""
+        if camera.id in self.ptz.heads:
+            return snapshots.view_jpeg(self.ptz.dome(camera.id), 640, 360)
+        return snapshots.jpeg(camera, 640, 360)
 
     def _camera(self, camera: DemoCamera) -> dict[str, Any]:
         return {

@@ -358,12 +358,17 @@ class PtzFeature:
             return xp.error_envelope(400, "Bad request: width and height are required")
         if not (1 <= width <= snapshots.MAX_SIDE and 1 <= height <= snapshots.MAX_SIDE):
             return xp.error_envelope(400, "Bad request: width or height out of range")
-        try:
-            footage = camera_by_id(camera.demo_id)
-        except KeyError:
-            # [guess] a camera whose recorder has no picture to give (no demo footage).
-            return xp.error_envelope(400, f"Camera {camera.name} has no live image")
-        picture = await asyncio.to_thread(snapshots.jpeg, footage, width, height)
+        dome = self.domes.get(camera.demo_id)
+        if dome is not None:
+            # A PTZ camera's picture is where its head points, as its live stream shows.
+            picture = await asyncio.to_thread(snapshots.view_jpeg, dome, width, height)
+        else:
+            try:
+                footage = camera_by_id(camera.demo_id)
+            except KeyError:
+                # [guess] a camera whose recorder has no picture to give (no demo footage).
+                return xp.error_envelope(400, f"Camera {camera.name} has no live image")
+            picture = await asyncio.to_thread(snapshots.jpeg, footage, width, height)
         self.record.snapshots.append((camera.demo_id, width, height))
         encoded = base64.b64encode(picture).decode("ascii")
         return _json({"result": {"jpegDataAsBase64": encoded}})
