@@ -32,10 +32,27 @@ def nvr(qloop):
 
 
 @pytest.fixture
-def window(make_window, nvr):
+def window(nvr, make_window):
+    """Torn down before the NVR (``nvr`` comes first): the site stops while its server
+    still answers, as an operator's quit does."""
     window = make_window(layout=Layout(grid=2))
     window.nvr = nvr
     return window
+
+
+def play(qloop, window, scenario) -> None:
+    """Runs the scenario, then stops the dock's controller and the site on the running
+    loop: pytest-qt processes Qt events after a test outside that loop, where a task
+    still polling the camera would resume without one (docs/pitfalls.md)."""
+
+    async def whole():
+        try:
+            await scenario
+        finally:
+            await window.ptz_panel.close_controller()
+            await window.console.stop()
+
+    qloop.run_until_complete(whole())
 
 
 async def ready(window) -> None:
@@ -84,7 +101,7 @@ def test_the_dock_follows_the_selected_tile_and_is_disabled_for_a_fixed_camera(q
             "2  Corner View",
         ]
 
-    qloop.run_until_complete(scenario())
+    play(qloop, window, scenario())
 
 
 def test_dragging_the_knob_right_pans_the_camera_and_letting_go_stops_it_at_once(
@@ -114,7 +131,7 @@ def test_dragging_the_knob_right_pans_the_camera_and_letting_go_stops_it_at_once
         assert len(nvr.ptz.moves) <= 12
         assert all(m["mode"] == "continuous" and m["pan"] > 0 for m in nvr.ptz.moves)
 
-    qloop.run_until_complete(scenario())
+    play(qloop, window, scenario())
 
 
 def test_the_zoom_rocker_zooms_in_while_pressed_and_stops_on_release(qloop, window, nvr):
@@ -130,7 +147,7 @@ def test_the_zoom_rocker_zooms_in_while_pressed_and_stops_on_release(qloop, wind
         assert nvr.ptz.moves[-1]["zoom"] == 1.0
         assert stops(nvr) == 1
 
-    qloop.run_until_complete(scenario())
+    play(qloop, window, scenario())
 
 
 def test_a_preset_saved_from_the_dock_is_listed_and_a_double_click_returns_there(
@@ -172,7 +189,7 @@ def test_a_preset_saved_from_the_dock_is_listed_and_a_double_click_returns_there
         QTest.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
         assert await until(lambda: panel.presets.count() == 2)
 
-    qloop.run_until_complete(scenario())
+    play(qloop, window, scenario())
 
 
 def test_a_held_arrow_key_moves_with_auto_repeat_ignored_and_escape_stops(qloop, window, nvr):
@@ -191,7 +208,7 @@ def test_a_held_arrow_key_moves_with_auto_repeat_ignored_and_escape_stops(qloop,
         assert await until(lambda: not nvr.ptz.moving(PTZ_CAMERA))
         assert stops(nvr) == 1
 
-    qloop.run_until_complete(scenario())
+    play(qloop, window, scenario())
 
 
 def test_with_tile_mode_on_a_drag_on_the_tile_steers_and_shows_the_badge(qloop, window, nvr):
@@ -213,4 +230,4 @@ def test_with_tile_mode_on_a_drag_on_the_tile_steers_and_shows_the_badge(qloop, 
         assert await until(lambda: not nvr.ptz.moving(PTZ_CAMERA))
         assert nvr.ptz.status(PTZ_CAMERA)["tilt"] > before["tilt"]
 
-    qloop.run_until_complete(scenario())
+    play(qloop, window, scenario())
