@@ -52,9 +52,12 @@ PRESET_ROLE = Qt.ItemDataRole.UserRole
 
 
 class PtzPanel(QDockWidget):
-    """``mode_changed(on)``: the operator turned steering on the tile itself on or off."""
+    """``mode_changed(on)``: the operator turned steering on the tile itself on or off;
+    ``controller_changed()``: :attr:`controller` became another (a camera known to move,
+    or None)."""
 
     mode_changed = Signal(bool)
+    controller_changed = Signal()
 
     def __init__(self, directory: Directory, parent: QWidget | None = None) -> None:
         super().__init__("PTZ", parent)
@@ -68,10 +71,14 @@ class PtzPanel(QDockWidget):
         self._camera: Camera | None = None
         """The camera as the directory knew it: a site still loading knows none yet."""
         self._controller: PtzController | None = None
+        self._announced: PtzController | None = None
+        self._closed = False
         self._keys: set[Qt.Key] = set()
         self._build()
         self._connect()
         self._show_controls()
+        # A site that comes online makes the selected camera known (and maybe movable).
+        directory.subscribe(self._directory_changed)
 
     def _build(self) -> None:
         body = QWidget(self)
@@ -176,8 +183,13 @@ class PtzPanel(QDockWidget):
             controller.watch_position(self.isVisible())
         self._changed(controller)
 
+    def _directory_changed(self) -> None:
+        if not self._closed:
+            self.follow(self._ref)
+
     async def close_controller(self) -> None:
         """Stops the camera and the polling; the window is going."""
+        self._closed = True
         old, self._controller, self._ref, self._camera = self._controller, None, None, None
         if old is not None:
             await old.close()
@@ -217,6 +229,9 @@ class PtzPanel(QDockWidget):
         self.problem_label.setText(ptz_problem(problem))
         if not movable and self.tile_mode.isChecked():
             self.tile_mode.setChecked(False)
+        if controller is not self._announced:
+            self._announced = controller
+            self.controller_changed.emit()
 
     def _fill_presets(self, controller: PtzController | None) -> None:
         presets = controller.presets if controller is not None else ()
