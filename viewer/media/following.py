@@ -70,6 +70,7 @@ class Following:
         self._unsubscribe = clock.subscribe(self._heard)
         self._asked_at: float | None = None
         self._first_shown = False
+        self._learned = False
         self._late_since: float | None = None
         self._last_restart = 0.0
         self._long_hold = False
@@ -102,6 +103,7 @@ class Following:
         asked = state.anchor + ahead
         self._asked_at = time.monotonic()
         self._first_shown = False
+        self._learned = False
         self._late_since = None
         description = self.resolve_at(datetime.fromtimestamp(asked, UTC), state.speed)
         return description, asked
@@ -160,9 +162,14 @@ class Following:
                 return Verdict.SKIP
 
     def _shown(self, lateness: float, now: float, server_paced: bool) -> Verdict:
-        first = not self._first_shown
-        if first and self._asked_at is not None:
+        # Only an operator's seek or the start, whose picture on screen (if any) is of
+        # another instant, shows its first picture late; after the player's own
+        # correction, a reconnect or a speed change the last picture stays until one
+        # within DRIFT comes, so a synchronised view never shows a tile off the clock.
+        late_first = not self._first_shown and self._moved
+        if not self._learned and self._asked_at is not None:
             # What the next request must allow for: the time to the first picture.
+            self._learned = True
             took = now - self._asked_at
             self.lead = min(LEAD_CEILING, max(LEAD_FLOOR, took + LEAD_MARGIN))
         if not server_paced:
@@ -170,13 +177,13 @@ class Following:
             if lateness > SEEK_AHEAD and not self._seeking:
                 self._seeking = True
                 return Verdict.SEEK
-            if lateness > DRIFT and not first:
+            if lateness > DRIFT and not late_first:
                 return Verdict.SKIP
             return self._show()
         if lateness <= DRIFT:
             self._late_since = None
             return self._show()
-        if first:
+        if late_first:
             # Something to look at at once; the pictures after it must catch up.
             self._late_since = now
             return self._show()
