@@ -24,11 +24,23 @@ KEY_INTERVAL = 2.0
 """The simulator's recording files have a picture a second and a key frame every two."""
 
 
+def _inside_a_segment(segments, seconds: float) -> TimeSpan:
+    """``seconds`` from three minutes into the first recorded segment that holds them
+    with a minute to spare. The simulator's gaps fall at fixed times of day, so the
+    first segment of the last six hours can be a few minutes long (the query began
+    just before a gap)."""
+    for segment in segments:
+        start = segment.span.start.replace(microsecond=0) + timedelta(minutes=3)
+        end = start + timedelta(seconds=seconds)
+        if end + timedelta(minutes=1) <= segment.span.end:
+            return TimeSpan(start, end)
+    raise AssertionError(f"no recorded segment holds {seconds} s")
+
+
 async def _recorded_span(backend, seconds: float) -> TimeSpan:
     now = datetime.now(UTC)
     timeline = await backend.timeline("cam02", TimeSpan(now - timedelta(hours=6), now))
-    start = timeline.segments[0].span.start.replace(microsecond=0) + timedelta(minutes=3)
-    return TimeSpan(start, start + timedelta(seconds=seconds))
+    return _inside_a_segment(timeline.segments, seconds)
 
 
 async def _span_across_two_files(backend, seconds: float) -> TimeSpan:
