@@ -45,15 +45,31 @@ def burned_in(image: VideoImage) -> float | None:
     return None if shown is None else shown.timestamp()
 
 
-def recorded_instant(hours_ago: float) -> datetime:
-    """An instant at least 20 minutes inside a recorded span (every demo camera records
-    the same spans), about ``hours_ago`` back."""
-    wanted = (datetime.now(UTC) - timedelta(hours=hours_ago)).replace(microsecond=0)
-    for start, end in recorded_spans(wanted - timedelta(hours=6), wanted + timedelta(hours=6)):
-        if start + timedelta(minutes=20) <= wanted <= end - timedelta(minutes=20):
-            return wanted
-        if start > wanted and end - start > timedelta(minutes=40):
-            return start + timedelta(minutes=20)
+def recorded_instant(
+    hours_ago: float, *, seek: timedelta = timedelta(0), same_span: bool = False
+) -> datetime:
+    """An instant about ``hours_ago`` back that lies at least 20 minutes inside a
+    recorded span (every demo camera records the same spans), and so does the instant
+    ``seek`` away from it, where the test will seek to (in the same span if asked): the
+    gaps fall at fixed times of day, so a seek by a fixed amount from a fixed offset
+    lands in one at some hours of the day.
+    """
+    now = datetime.now(UTC)
+    wanted = (now - timedelta(hours=hours_ago)).replace(microsecond=0)
+    spans = recorded_spans(wanted - timedelta(hours=12), wanted + timedelta(hours=12), now)
+    margin = timedelta(minutes=20)
+
+    def inside(*instants: datetime) -> bool:
+        return any(
+            all(start + margin <= instant <= end - margin for instant in instants)
+            for start, end in spans
+        )
+
+    for minutes in range(12 * 60):
+        for candidate in (wanted + timedelta(minutes=minutes), wanted - timedelta(minutes=minutes)):
+            sought = candidate + seek
+            if inside(candidate, sought) if same_span else inside(candidate) and inside(sought):
+                return candidate
     raise AssertionError("no recording near the instant")
 
 
@@ -162,7 +178,9 @@ def assert_shows_the_clock(handed: list[Handed], within: float = 1.0) -> None:
 def test_a_mibee_recording_follows_the_clock_and_seeks_inside_the_open_playlist(demo_site):
     async def scenario():
         async with mibee(demo_site) as (server, backend):
-            clock = PlaybackClock(recorded_instant(hours_ago=30))
+            clock = PlaybackClock(
+                recorded_instant(hours_ago=30, seek=timedelta(minutes=25), same_span=True)
+            )
             async with following(backend, HALL, clock) as tape:
                 # The first picture is shown as soon as it comes, even late; then the clock's.
                 assert_shows_the_clock((await tape.pictures(5))[1:])
@@ -182,7 +200,7 @@ def test_a_mibee_recording_follows_the_clock_and_seeks_inside_the_open_playlist(
 def test_an_xprotect_recording_follows_the_clock_and_a_seek_is_a_new_session():
     async def scenario():
         async with milestone() as (server, backend):
-            clock = PlaybackClock(recorded_instant(hours_ago=50))
+            clock = PlaybackClock(recorded_instant(hours_ago=50, seek=-timedelta(hours=2)))
             async with following(backend, FRONT, clock) as tape:
                 await tape.pictures(3)
                 assert_shows_the_clock(await tape.pictures(4, after=time.monotonic()))
@@ -302,7 +320,7 @@ def test_a_gateway_rtsp_playback_follows_seeks_pauses_and_plays_four_times_as_fa
         async with gateway(demo_site) as backend:
             tree = await backend.camera_tree()
             camera = sorted(tree.all_cameras(), key=lambda c: c.name)[0].ref.camera_id
-            clock = PlaybackClock(recorded_instant(hours_ago=3))
+            clock = PlaybackClock(recorded_instant(hours_ago=3, seek=-timedelta(minutes=30)))
             async with following(backend, camera, clock) as tape:
                 await tape.pictures(3)
                 assert_shows_the_clock(await tape.pictures(5, after=time.monotonic()))
