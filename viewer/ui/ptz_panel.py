@@ -34,7 +34,9 @@ from PySide6.QtWidgets import (
 
 from viewer.core.models import Camera, CameraRef
 from viewer.services.directory import Directory
+from viewer.services.gamepad import GamepadInput
 from viewer.services.ptz import PtzController
+from viewer.ui.gamepad import GamepadDriver, default_input
 from viewer.ui.joystick import Joystick, ZoomRocker
 from viewer.ui.tasks import spawn
 from viewer.ui.wording import ptz_problem
@@ -59,7 +61,14 @@ class PtzPanel(QDockWidget):
     mode_changed = Signal(bool)
     controller_changed = Signal()
 
-    def __init__(self, directory: Directory, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        parent: QWidget | None = None,
+        *,
+        gamepad: Callable[[], GamepadInput | None] = default_input,
+    ) -> None:
+        """``gamepad`` opens the pad's input (SDL where the extra is installed)."""
         super().__init__("PTZ", parent)
         self.setObjectName("PtzDock")
         self.setFeatures(
@@ -77,6 +86,8 @@ class PtzPanel(QDockWidget):
         self._build()
         self._connect()
         self._show_controls()
+        self.gamepad = GamepadDriver(lambda: self.controller, gamepad(), self)
+        self.gamepad.attached.connect(self._gamepad_attached)
         # A site that comes online makes the selected camera known (and maybe movable).
         directory.subscribe(self._directory_changed)
 
@@ -118,6 +129,13 @@ class PtzPanel(QDockWidget):
         save_row.addWidget(self.save_button)
         save_row.addWidget(self.delete_button)
         layout.addLayout(save_row)
+        self.gamepad_label = QLabel("", body)
+        self.gamepad_label.setToolTip(
+            "A gamepad steers too: left stick, triggers zoom, A B X Y"
+            " go to presets 1-4, Start goes home"
+        )
+        self.gamepad_label.hide()
+        layout.addWidget(self.gamepad_label)
         self.problem_label = QLabel("", body)
         self.problem_label.setWordWrap(True)
         self.problem_label.setStyleSheet("color: #e07070")
@@ -187,9 +205,14 @@ class PtzPanel(QDockWidget):
         if not self._closed:
             self.follow(self._ref)
 
+    def _gamepad_attached(self, name: str) -> None:
+        self.gamepad_label.setText(f"Gamepad: {name}" if name else "")
+        self.gamepad_label.setVisible(bool(name))
+
     async def close_controller(self) -> None:
-        """Stops the camera and the polling; the window is going."""
+        """Stops the camera, the polling and the gamepad; the window is going."""
         self._closed = True
+        self.gamepad.stop()
         old, self._controller, self._ref, self._camera = self._controller, None, None, None
         if old is not None:
             await old.close()
