@@ -8,10 +8,11 @@ every 10° of tilt and 30° of pan, so an operator sees at once which way the ca
 turns and how far.
 
 For tests the background carries the pose itself: its hue is the pan (a full turn of
-the colour wheel round the horizon) and its brightness the tilt, while everything
-drawn over it is grey, white or pale. :func:`read_view` reads pan, tilt and field of
-view back from any decoded picture of the window, through H.264 and a resize, to a
-degree or two.
+the colour wheel round the horizon) and its brightness the tilt. The buildings carry it
+too, in a stronger colour of the same hue and brightness, because zoomed in a window
+can show little else; everything else drawn over it is grey, white or pale.
+:func:`read_view` reads pan, tilt and field of view back from any decoded picture of
+the window, through H.264 and a resize, to a degree or two.
 
 A camera's picture (:func:`view`) is the window of ``WIDE_FOV / zoom`` degrees across
 centred on its pose, sampled at ``WIDTH`` x ``HEIGHT``; :class:`ViewEncoder` encodes
@@ -42,10 +43,10 @@ WIDE_FOV = 60.0
 FPS = 15
 KEYFRAME_SECONDS = 2
 SATURATION = 0.6
+BUILDING_SATURATION = 0.95
 DARKEST, BRIGHTEST = 0.22, 0.94
 """Background brightness at tilt -90° and +90°."""
 _GRID = (200, 200, 200)
-_BUILDING = (52, 54, 60)
 _WINDOW = (235, 225, 180)
 _BAND = (0.0, -1.6)
 """The horizon scale's tilts, top and bottom."""
@@ -98,26 +99,40 @@ def _drawn() -> np.ndarray:
             pen.text((_column(pan) + 6, _row(tilt) + 4), f"{tilt:+d}°", font=_font(22), fill=_GRID)
     for pan in range(0, 360, 30):
         pen.line([(_column(pan), 0), (_column(pan), PANORAMA_HEIGHT)], fill=_GRID, width=2)
-    _skyline(pen)
+    buildings, windows = _skyline()
+    mask = Image.new("L", canvas.size)
+    for box in buildings:
+        ImageDraw.Draw(mask).rectangle(box, fill=255)
+    facade = _hsv_to_rgb(pans, BUILDING_SATURATION, value)
+    canvas.paste(Image.fromarray((facade * 255.0 + 0.5).astype(np.uint8), "RGB"), mask=mask)
+    for box in windows:
+        pen.rectangle(box, fill=_WINDOW)
     _horizon_scale(pen)
     return np.asarray(canvas).copy()
 
 
-def _skyline(pen: ImageDraw.ImageDraw) -> None:
-    """Buildings of varied width and height all round, the same on every run."""
+Box = tuple[int, int, int, int]
+
+
+def _skyline() -> tuple[list[Box], list[Box]]:
+    """Buildings of varied width and height all round and their lit windows, the same
+    on every run."""
     random = np.random.default_rng(13)
+    buildings: list[Box] = []
+    windows: list[Box] = []
     pan = 0.0
     while pan < 357.0:
         width = float(random.uniform(3.0, 9.0))
         height = float(random.uniform(4.0, 22.0))
         left, right = _column(pan), _column(min(pan + width, 359.5))
         top, bottom = _row(height), _row(_BAND[0])
-        pen.rectangle([left, top, right, bottom], fill=_BUILDING)
+        buildings.append((left, top, right, bottom))
         for y in range(top + 12, bottom - 16, 24):
             for x in range(left + 10, right - 14, 22):
                 if random.random() < 0.55:
-                    pen.rectangle([x, y, x + 9, y + 12], fill=_WINDOW)
+                    windows.append((x, y, x + 9, y + 12))
         pan += width + float(random.uniform(0.5, 6.0))
+    return buildings, windows
 
 
 def _horizon_scale(pen: ImageDraw.ImageDraw) -> None:
@@ -183,10 +198,11 @@ def read_view(picture: np.ndarray) -> tuple[float, float, float] | None:
     """(pan, tilt, degrees across) of a decoded RGB picture of the window, or None
     when too little background shows (a picture of something else).
 
-    Each column's background hue is its pan, so a line fitted through the columns that
-    show enough background gives the pan at the centre and the degrees per pixel, even
-    with buildings in front; each row's background brightness is its tilt, and the
-    rows' median, moved to the centre by that scale, the tilt.
+    Each column's hue (background's and buildings' alike) is its pan, so a line fitted
+    through the columns that show enough of them gives the pan at the centre and the
+    degrees per pixel, even with windows, grid and scale in front; each row's
+    brightness is its tilt, and the rows' median, moved to the centre by that scale,
+    the tilt.
     """
     height, width = picture.shape[:2]
     if height < 8 or width < 8:
