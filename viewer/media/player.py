@@ -606,7 +606,7 @@ class StreamPlayer:
                     if self._hidden:
                         break
                     pictures = self._picture(link, frame)
-                self._hand_over(pictures)
+                self._hand_over_in_time(link, frame, pictures)
 
     def _pump_recorded(  # noqa: PLR0917 (one caller, _play_once's)
         self,
@@ -675,6 +675,13 @@ class StreamPlayer:
         """Hold a decoded picture until the clock reaches its instant; seek if it jumped."""
         instant = link.options.instant(frame) if link.options.instant else None
         return self._follow(link, instant)
+
+    def _hand_over_in_time(self, link: _Link, frame: av.VideoFrame, pictures: _Pictures) -> None:
+        """A followed picture the clock left behind while it was converted is not shown."""
+        following = self._following
+        get = link.options.instant
+        if following is None or get is None or not following.overdue(get(frame)):
+            self._hand_over(pictures)
 
     def _pace_hidden(self, clock: _PresentationClock | None, link: _Link, packet: Packet) -> bool:
         """Hold a packet kept while hidden until its time; False to stop pumping."""
