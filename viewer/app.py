@@ -177,6 +177,7 @@ async def _gui_session(
     finally:
         if footage_notice is not None:
             footage_notice.cancel()
+        await window.closed()
         await console.stop()
         if demo_site is not None:
             await asyncio.to_thread(demo_site.stop)

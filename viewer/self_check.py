@@ -155,6 +155,7 @@ async def run(
             print(f"self-check video drawn by: {window.grid.renderer_text}", flush=True)
         finally:
             window.close()
+            await window.closed()
             await console.stop()
             await asyncio.to_thread(demo_site.stop)
             await footage

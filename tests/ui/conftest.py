@@ -71,7 +71,12 @@ def make_window(qloop, tmp_path, memory_keyring):
     yield make
     for window in windows:
         window.close()
-        qloop.run_until_complete(window.console.stop())
+
+        async def stop(window=window):
+            await window.closed()
+            await window.console.stop()
+
+        qloop.run_until_complete(stop())
 
 
 @pytest.fixture

@@ -231,3 +231,30 @@ def test_with_tile_mode_on_a_drag_on_the_tile_steers_and_shows_the_badge(qloop, 
         assert nvr.ptz.status(PTZ_CAMERA)["tilt"] > before["tilt"]
 
     play(qloop, window, scenario())
+
+
+def test_quitting_while_the_stick_is_held_stops_the_camera_before_the_site_closes(
+    qloop, qapp, window, nvr
+):
+    # As `vigil` runs: closing the window ends the session, not the loop (docs/pitfalls.md).
+    qapp.setQuitOnLastWindowClosed(False)
+
+    async def scenario():
+        await ready(window)
+        stick = window.ptz_panel.joystick
+        centre = stick.rect().center()
+        QTest.mousePress(stick, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+        QTest.mouseMove(stick, centre + QPoint(80, 0))
+        assert await until(lambda: nvr.ptz.moving(PTZ_CAMERA))
+
+        window.close()  # as the operator quits, the stick still held
+        await window.closed()
+        await window.console.stop()
+
+        assert stops(nvr) == 1, [(m, p, st) for m, p, st, _ in nvr.requests if "ptz" in p]
+        assert not nvr.ptz.moving(PTZ_CAMERA)
+
+    try:
+        qloop.run_until_complete(scenario())
+    finally:
+        qapp.setQuitOnLastWindowClosed(True)

@@ -12,6 +12,7 @@ clipboard, for a support request.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -56,6 +57,8 @@ from viewer.ui.timeline import TimelinePanel
 from viewer.ui.video_grid import VideoGrid
 from viewer.ui.wording import NOT_IN_KEYRING
 
+CLOSING_TIMEOUT = 3.0
+"""How long quitting waits for what closing the window started (the PTZ camera's last stop)."""
 SIDE_WIDTHS = (220, 220)
 """First widths of the left (cameras, events) and right (PTZ) dock columns."""
 
@@ -70,6 +73,7 @@ class MainWindow(QMainWindow):
         self, console: Console, parent: QWidget | None = None, *, log_file: Path | None = None
     ) -> None:
         super().__init__(parent)
+        self._closing: list[asyncio.Task[object]] = []
         self.console = console
         self.log_file = log_file
         self.setWindowTitle("Vigil")
@@ -347,14 +351,21 @@ class MainWindow(QMainWindow):
         )
         for tile in self.grid.tiles:
             tile.show_camera(None)
-        spawn(self.timeline_feed.close())
+        self._closing = [spawn(self.timeline_feed.close())]
         self.events_scope.stop()
         # The console stops and joins the playback players at quit (the tiles let go now).
         self.playback_controller.stop()
         self._selection_timer.stop()
         self.tile_steering.attach(None)
-        spawn(self.ptz_panel.close_controller())
+        self._closing.append(spawn(self.ptz_panel.close_controller()))
         super().closeEvent(event)
+
+    async def closed(self) -> None:
+        """Waits, a few seconds at most, for what closing the window started: a camera
+        still turning gets its stop before the console closes the site that would carry
+        it (a MiBee continuous move runs on for up to 10 s otherwise)."""
+        if self._closing:
+            await asyncio.wait(self._closing, timeout=CLOSING_TIMEOUT)
 
     def _follow_selection(self) -> None:
         """The PTZ dock shows the selected tile's camera; with its tile mode on, a drag on
