@@ -107,6 +107,10 @@ class Joystick(QWidget):
         painter.end()
 
 
+FULL_ZOOM_FROM = 0.85
+"""The rocker zooms at full speed from this far out on either half (0 middle, 1 end)."""
+
+
 class ZoomRocker(QWidget):
     """``moved(speed)`` from -1 (out, left half) to 1 (in, right half) while pressed; the
     further from the middle, the faster."""
@@ -147,9 +151,12 @@ class ZoomRocker(QWidget):
 
     def _follow(self, x: float) -> None:
         half = max(1.0, self.width() / 2)
-        # A press anywhere on a half zooms at least gently: the middle is not a dead spot.
+        # A press anywhere on a half zooms at least gently: the middle is not a dead spot;
+        # the outer part of each end is full speed, so the hand need not find the last pixel
+        # of a narrow dock.
         offset = (x - half) / half
-        speed = math.copysign(0.3 + 0.7 * min(1.0, abs(offset)), offset) if offset else 0.3
+        reach = min(1.0, abs(offset) / FULL_ZOOM_FROM)
+        speed = math.copysign(0.3 + 0.7 * reach, offset) if offset else 0.3
         self._speed = max(-1.0, min(1.0, speed))
         self.update()
         self.moved.emit(self._speed)

@@ -112,23 +112,12 @@ class PtzPanel(QDockWidget):
         row.addWidget(self.home_button)
         row.addWidget(self.stop_button)
         layout.addLayout(row)
-        self.tile_mode = QCheckBox("Steer on the tile (drag, wheel zooms)", body)
+        self.tile_mode = QCheckBox("Steer on the tile", body)
+        self.tile_mode.setToolTip("Drag on the selected tile to steer; its wheel zooms the camera")
         layout.addWidget(self.tile_mode)
         self.position_label = QLabel("", body)
         layout.addWidget(self.position_label)
-        layout.addWidget(QLabel("Presets (double-click or 1-9 to go)", body))
-        self.presets = QListWidget(body)
-        layout.addWidget(self.presets, 1)
-        save_row = QHBoxLayout()
-        self.preset_name = QLineEdit(body)
-        self.preset_name.setPlaceholderText("New preset name")
-        self.save_button = QPushButton("Save here", body)
-        self.save_button.setToolTip("Keep where the camera points now as a new preset")
-        self.delete_button = QPushButton("Delete", body)
-        save_row.addWidget(self.preset_name, 1)
-        save_row.addWidget(self.save_button)
-        save_row.addWidget(self.delete_button)
-        layout.addLayout(save_row)
+        self._build_presets(body, layout)
         self.gamepad_label = QLabel("", body)
         self.gamepad_label.setToolTip(
             "A gamepad steers too: left stick, triggers zoom, A B X Y"
@@ -143,9 +132,29 @@ class PtzPanel(QDockWidget):
         # In a small window the dock scrolls rather than make the window taller.
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
         self.setWidget(scroll)
+
+    def _build_presets(self, body: QWidget, layout: QVBoxLayout) -> None:
+        title = QLabel("Presets (double-click or 1-9 to go)", body)
+        title.setWordWrap(True)
+        layout.addWidget(title)
+        self.presets = QListWidget(body)
+        layout.addWidget(self.presets, 1)
+        # The name on a row of its own: beside the buttons it made the dock wider than
+        # its column, which then scrolled sideways and cut the joystick off.
+        self.preset_name = QLineEdit(body)
+        self.preset_name.setPlaceholderText("New preset name")
+        layout.addWidget(self.preset_name)
+        save_row = QHBoxLayout()
+        self.save_button = QPushButton("Save here", body)
+        self.save_button.setToolTip("Keep where the camera points now as a new preset")
+        self.delete_button = QPushButton("Delete", body)
+        save_row.addWidget(self.save_button)
+        save_row.addWidget(self.delete_button)
+        layout.addLayout(save_row)
 
     def _connect(self) -> None:
         self.joystick.moved.connect(self._steer)
