@@ -8,7 +8,7 @@ def test_the_ptz_dock_fits_its_column_without_scrolling_sideways(make_window, qt
     panel = window.ptz_panel
     scroll = panel.widget()
 
-    qtbot.waitUntil(lambda: panel.isVisible(), timeout=5000)
+    qtbot.waitUntil(panel.isVisible, timeout=5000)
 
     assert panel.body.minimumSizeHint().width() <= SIDE_WIDTHS[1], panel.body.minimumSizeHint()
     qtbot.waitUntil(lambda: panel.body.width() <= scroll.viewport().width(), timeout=5000)
