@@ -36,7 +36,7 @@ def test_a_recording_player_told_to_follow_after_start_plays_the_clocks_instant(
             try:
                 await tape.pictures(3)
                 asked = len(playlists(server))
-                player.follow(clock, resolver(backend, HALL))
+                player.follow(clock, resolver(backend, HALL, tape.resolved))
                 told = time.monotonic()
                 after = await tape.pictures(6, after=told)
                 # The pictures after the switch are the clock's (the very first one
