@@ -15,7 +15,7 @@ them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import (
     QMimeData,
@@ -283,13 +283,8 @@ class CameraTree(QWidget):
         colour = STATUS_COLOURS.get(status)
         if colour is None:
             return None
-        if status not in self._icons:
-            ratio = self.devicePixelRatioF()
-            pixmap = QPixmap(round(12 * ratio), round(12 * ratio))
-            pixmap.setDevicePixelRatio(ratio)
-            pixmap.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(pixmap)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+
+        def draw(painter: QPainter) -> None:
             if status is CameraStatus.OFFLINE:
                 painter.setPen(QPen(colour, 2))
                 painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -297,9 +292,8 @@ class CameraTree(QWidget):
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(colour)
             painter.drawEllipse(2, 2, 8, 8)
-            painter.end()
-            self._icons[status] = QIcon(pixmap)
-        return self._icons[status]
+
+        return self._mark(status, draw)
 
     def _show_health(self, item: QStandardItem, session: SiteSession) -> None:
         """The server's own account on an online site's node: an amber triangle when
@@ -319,22 +313,30 @@ class CameraTree(QWidget):
         colour = HEALTH_COLOURS.get(state)
         if colour is None:
             return None
-        if state not in self._icons:
-            ratio = self.devicePixelRatioF()
-            pixmap = QPixmap(round(12 * ratio), round(12 * ratio))
-            pixmap.setDevicePixelRatio(ratio)
-            pixmap.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(pixmap)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+
+        def draw(painter: QPainter) -> None:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             if state is HealthState.DEGRADED:
                 painter.drawPolygon(QPolygonF([QPointF(6, 1), QPointF(11, 11), QPointF(1, 11)]))
             else:
                 painter.drawEllipse(2, 2, 8, 8)
+
+        return self._mark(state, draw)
+
+    def _mark(self, key: CameraStatus | HealthState, draw: Callable[[QPainter], None]) -> QIcon:
+        """A 12-point mark drawn once per key at the screen's pixel ratio, then reused."""
+        if key not in self._icons:
+            ratio = self.devicePixelRatioF()
+            pixmap = QPixmap(round(12 * ratio), round(12 * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            draw(painter)
             painter.end()
-            self._icons[state] = QIcon(pixmap)
-        return self._icons[state]
+            self._icons[key] = QIcon(pixmap)
+        return self._icons[key]
 
     def _filter_changed(self, text: str) -> None:
         self.proxy.set_text(text.strip())
